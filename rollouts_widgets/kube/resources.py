@@ -1,0 +1,301 @@
+"""Raw, dict-in dict-out access to any Kubernetes resource through the official client.
+
+The generated typed APIs deserialise into model classes (slow, lossy for CRDs); the
+dashboard wants plain JSON. This goes through the same ``kubernetes.client.ApiClient``
+(auth, TLS, proxies from the kubeconfig) and maps every failure to a ``RolloutsError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError as Urllib3Error
+
+from rollouts_widgets import errors
+from rollouts_widgets.errors import RolloutsError
+
+PatchType = Literal["merge", "json", "strategic"]
+_PATCH_CONTENT_TYPES = {
+    "merge": "application/merge-patch+json",
+    "json": "application/json-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+}
+
+
+@dataclass(frozen=True)
+class GVR:
+    """Group, version and plural of a resource (the core group is "")."""
+
+    group: str
+    version: str
+    plural: str
+    namespaced: bool = True
+
+    @property
+    def api_version(self) -> str:
+        return self.version if not self.group else f"{self.group}/{self.version}"
+
+    def path(
+        self, namespace: str | None = None, name: str | None = None, subresource: str | None = None
+    ) -> str:
+        base = f"/api/{self.version}" if not self.group else f"/apis/{self.group}/{self.version}"
+        if self.namespaced and namespace:
+            base += f"/namespaces/{namespace}"
+        base += f"/{self.plural}"
+        if name:
+            base += f"/{name}"
+            if subresource:
+                base += f"/{subresource}"
+        return base
+
+
+KRUISE_ROLLOUTS_V1BETA1 = GVR("rollouts.kruise.io", "v1beta1", "rollouts")
+KRUISE_ROLLOUTS_V1ALPHA1 = GVR("rollouts.kruise.io", "v1alpha1", "rollouts")
+ARGO_ROLLOUTS = GVR("argoproj.io", "v1alpha1", "rollouts")
+ARGO_ANALYSISRUNS = GVR("argoproj.io", "v1alpha1", "analysisruns")
+ARGO_ANALYSISTEMPLATES = GVR("argoproj.io", "v1alpha1", "analysistemplates")
+ARGO_EXPERIMENTS = GVR("argoproj.io", "v1alpha1", "experiments")
+DEPLOYMENTS = GVR("apps", "v1", "deployments")
+REPLICASETS = GVR("apps", "v1", "replicasets")
+STATEFULSETS = GVR("apps", "v1", "statefulsets")
+DAEMONSETS = GVR("apps", "v1", "daemonsets")
+CLONESETS = GVR("apps.kruise.io", "v1alpha1", "clonesets")
+PODS = GVR("", "v1", "pods")
+EVENTS = GVR("", "v1", "events")
+SERVICES = GVR("", "v1", "services")
+NAMESPACES = GVR("", "v1", "namespaces", namespaced=False)
+
+# Workload kinds by (apiVersion, kind): resolve a workloadRef by both, never by kind alone.
+WORKLOADS: dict[tuple[str, str], GVR] = {
+    ("apps/v1", "Deployment"): DEPLOYMENTS,
+    ("apps/v1", "StatefulSet"): STATEFULSETS,
+    ("apps/v1", "DaemonSet"): DAEMONSETS,
+    ("apps/v1", "ReplicaSet"): REPLICASETS,
+    ("apps.kruise.io/v1alpha1", "CloneSet"): CLONESETS,
+    ("apps.kruise.io/v1alpha1", "StatefulSet"): GVR("apps.kruise.io", "v1alpha1", "statefulsets"),
+    ("apps.kruise.io/v1beta1", "StatefulSet"): GVR("apps.kruise.io", "v1beta1", "statefulsets"),
+    ("apps.kruise.io/v1alpha1", "DaemonSet"): GVR("apps.kruise.io", "v1alpha1", "daemonsets"),
+}
+
+
+def workload_gvr(api_version: str, kind: str) -> GVR:
+    try:
+        return WORKLOADS[(api_version, kind)]
+    except KeyError:
+        raise RolloutsError(
+            errors.INVALID_INPUT, f"unsupported workload {kind} ({api_version or 'no apiVersion'})"
+        ) from None
+
+
+def _status_message(exc: ApiException) -> tuple[str, dict[str, Any] | None]:
+    body = exc.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    try:
+        status = json.loads(body) if body else None
+    except ValueError:
+        status = None
+    if isinstance(status, dict) and status.get("message"):
+        return str(status["message"]), status
+    return f"{exc.status} {exc.reason or ''}".strip(), status if isinstance(status, dict) else None
+
+
+def api_error(exc: Exception, what: str) -> RolloutsError:
+    """Map a client exception to a RolloutsError naming what was being done."""
+    if isinstance(exc, RolloutsError):
+        return exc
+    if isinstance(exc, ApiException):
+        message, status = _status_message(exc)
+        return RolloutsError.from_http(exc.status or 0, f"{what}: {message}", status)
+    return RolloutsError(errors.API_UNAVAILABLE, f"{what}: {type(exc).__name__}: {exc}")
+
+
+class ResourceClient:
+    """Generic get/list/watch/create/replace/patch/delete returning plain dicts."""
+
+    def __init__(self, api_client: ApiClient) -> None:
+        self.api_client = api_client
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        stream: bool = False,
+    ) -> Any:
+        """One HTTP call. Returns the decoded JSON, or the raw urllib3 response if ``stream``."""
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        elif body is not None:
+            headers["Content-Type"] = "application/json"
+        params = [(k, v) for k, v in (query or {}).items() if v is not None]
+        try:
+            req = self.api_client.param_serialize(
+                method,
+                path,
+                query_params=params,
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+            )
+            resp = self.api_client.call_api(*req, _request_timeout=timeout)
+            if not 200 <= resp.status <= 299:
+                resp.read()
+                raise ApiException.from_response(http_resp=resp, body=None, data=None)
+            if stream:
+                return resp.response
+            data = resp.read()
+        except (ApiException, Urllib3Error, OSError) as exc:
+            raise api_error(exc, f"{method} {path}") from exc
+        return json.loads(data) if data else {}
+
+    def get(
+        self, gvr: GVR, namespace: str | None, name: str, subresource: str | None = None
+    ) -> dict[str, Any]:
+        return self.request("GET", gvr.path(namespace, name, subresource))
+
+    def list(
+        self,
+        gvr: GVR,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_token: str | None = None,
+        resource_version: str | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """One page of a list: the List object (``items``, ``metadata.continue``...)."""
+        query = {
+            "labelSelector": label_selector,
+            "fieldSelector": field_selector,
+            "limit": limit,
+            "continue": continue_token,
+            "resourceVersion": resource_version,
+        }
+        return self.request("GET", gvr.path(namespace), query=query, timeout=timeout)
+
+    def list_all(
+        self,
+        gvr: GVR,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        page_size: int = 500,
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Every item, following ``continue`` tokens; returns (items, list resourceVersion)."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = self.list(
+                gvr,
+                namespace,
+                label_selector=label_selector,
+                limit=page_size,
+                continue_token=token,
+            )
+            items.extend(page.get("items") or [])
+            meta = page.get("metadata") or {}
+            token = meta.get("continue") or None
+            if not token:
+                return items, str(meta.get("resourceVersion") or "")
+
+    def watch(
+        self,
+        gvr: GVR,
+        namespace: str | None = None,
+        *,
+        resource_version: str | None = None,
+        timeout_seconds: int | None = None,
+        label_selector: str | None = None,
+        allow_bookmarks: bool = True,
+        read_timeout: float | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield watch events ``{"type", "object"}`` as the server sends them.
+
+        ``read_timeout`` bounds the wait for any byte (a stalled stream raises
+        ``API_UNAVAILABLE``); the generator ends when the server closes the stream.
+        """
+        query = {
+            "watch": "true",
+            "resourceVersion": resource_version,
+            "timeoutSeconds": timeout_seconds,
+            "labelSelector": label_selector,
+            "allowWatchBookmarks": "true" if allow_bookmarks else None,
+        }
+        timeout = (10.0, read_timeout) if read_timeout else None
+        resp = self.request("GET", gvr.path(namespace), query=query, timeout=timeout, stream=True)
+        try:
+            buffer = b""
+            for chunk in resp.stream(4096, decode_content=True):
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield _decode_event(line)
+            if buffer.strip():
+                yield _decode_event(buffer)
+        except (Urllib3Error, OSError) as exc:
+            raise api_error(exc, f"watch {gvr.path(namespace)}") from exc
+        finally:
+            resp.release_conn()
+
+    def create(self, gvr: GVR, namespace: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        return self.request("POST", gvr.path(namespace), body=body)
+
+    def replace(
+        self,
+        gvr: GVR,
+        namespace: str | None,
+        name: str,
+        body: dict[str, Any],
+        subresource: str | None = None,
+    ) -> dict[str, Any]:
+        return self.request("PUT", gvr.path(namespace, name, subresource), body=body)
+
+    def patch(
+        self,
+        gvr: GVR,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        patch_type: PatchType = "merge",
+        subresource: str | None = None,
+    ) -> dict[str, Any]:
+        return self.request(
+            "PATCH",
+            gvr.path(namespace, name, subresource),
+            body=body,
+            content_type=_PATCH_CONTENT_TYPES[patch_type],
+        )
+
+    def delete(self, gvr: GVR, namespace: str | None, name: str) -> dict[str, Any]:
+        return self.request("DELETE", gvr.path(namespace, name))
+
+
+def _decode_event(line: bytes) -> dict[str, Any]:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        # A torn or garbage line: surface it as an ERROR event; the watcher decides.
+        return {
+            "type": "ERROR",
+            "object": {"kind": "Status", "code": 0, "message": "undecodable watch line"},
+        }
+    if not isinstance(event, dict):
+        return {
+            "type": "ERROR",
+            "object": {"kind": "Status", "code": 0, "message": "watch line is not an object"},
+        }
+    return event

@@ -1,0 +1,1 @@
+"""Simulated controllers (workloads, OpenKruise Rollouts, Argo Rollouts) for the sandbox."""

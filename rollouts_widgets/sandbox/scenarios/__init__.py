@@ -1,0 +1,1 @@
+"""Sandbox scenarios: demo, empty, scale:N."""

@@ -110,13 +110,9 @@ def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str)
     desired = integer(workload, "spec", "replicas")
     if in_release:
         updated = integer(release, "updatedReplicas" if blue_green else "canaryReplicas")
-        canary_ready = integer(release,
-                               "updatedReadyReplicas" if blue_green else "canaryReadyReplicas")
     else:
         updated = integer(workload, "status", "updatedReplicas")
-        canary_ready = None
-    set_weight, actual_weight = _weights(specs, index, complete, in_release, canary_ready,
-                                         desired)
+    set_weight, actual_weight = _weights(specs, index, complete, in_release, updated, desired)
     return RolloutView(
         cluster=cluster,
         provider="kruise",
@@ -240,9 +236,10 @@ def _failure(namespace: str, release: dict[str, Any], related: list[dict[str, An
 
 
 def _weights(specs: list[StepSpec], index: int | None, complete: bool, in_release: bool,
-             canary_ready: int | None, desired: int | None) -> tuple[int | None, int | None]:
+             canary: int | None, desired: int | None) -> tuple[int | None, int | None]:
     """Set weight: the traffic of the current step (the last one set at or before it); 100 once
-    complete; None without traffic steps. Actual: ready new-revision pods over desired."""
+    complete; None without traffic steps. Actual: new-revision replicas (canaryReplicas, or
+    blue-green updatedReplicas) over the workload's desired replicas."""
     has_traffic = any(s.weight is not None for s in specs)
     if complete:
         return (100 if has_traffic else None), 100
@@ -251,6 +248,6 @@ def _weights(specs: list[StepSpec], index: int | None, complete: bool, in_releas
     set_weight = next((s.weight for s in reversed(specs[:index]) if s.weight is not None),
                       0 if has_traffic else None)
     actual = None
-    if canary_ready is not None and desired:
-        actual = max(0, min(100, canary_ready * 100 // desired))
+    if canary is not None and desired:
+        actual = max(0, min(100, canary * 100 // desired))
     return set_weight, actual

@@ -183,15 +183,8 @@ def duration_seconds(value: Any) -> float | None:
 
 
 def format_seconds(seconds: float) -> str:
-    """30 -> "30s", 90 -> "1m30s", 3600 -> "1h" (how the step labels show durations)."""
-    whole = int(seconds)
-    if whole != seconds:
-        return f"{seconds:g}s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "",
-             f"{secs}s" if secs or not (hours or minutes) else ""]
-    return "".join(parts)
+    """A duration in seconds as the step labels show it: 30 -> "30s", 1.5 -> "1.5s"."""
+    return f"{seconds:g}s"
 
 
 def latest(times: list[datetime | None]) -> datetime | None:

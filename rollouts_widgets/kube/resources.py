@@ -193,25 +193,34 @@ class ResourceClient:
         *,
         label_selector: str | None = None,
         page_size: int = 500,
+        timeout: float | tuple[float, float] | None = None,
     ) -> tuple[list[dict[str, Any]], str]:
-        """Every item, following ``continue`` tokens; returns (items, list resourceVersion)."""
+        """Every item, following ``continue`` tokens; returns (items, list resourceVersion).
+
+        Items get the ``kind`` and ``apiVersion`` the server leaves out of list items.
+        """
         items: list[dict[str, Any]] = []
         token: str | None = None
         while True:
-            page = self.list(
-                gvr,
-                namespace,
-                label_selector=label_selector,
-                limit=page_size,
-                continue_token=token,
-            )
-            items.extend(page.get("items") or [])
+            query = {
+                "labelSelector": label_selector,
+                "limit": page_size,
+                "continue": token,
+            }
+            page = self.request("GET", gvr.path(namespace), query=query, timeout=timeout)
+            kind = str(page.get("kind") or "").removesuffix("List")
+            for item in page.get("items") or []:
+                if isinstance(item, dict):
+                    if kind:
+                        item.setdefault("kind", kind)
+                    item.setdefault("apiVersion", gvr.api_version)
+                items.append(item)
             meta = page.get("metadata") or {}
             token = meta.get("continue") or None
             if not token:
                 return items, str(meta.get("resourceVersion") or "")
 
-    def watch(
+    def open_watch(
         self,
         gvr: GVR,
         namespace: str | None = None,
@@ -221,11 +230,12 @@ class ResourceClient:
         label_selector: str | None = None,
         allow_bookmarks: bool = True,
         read_timeout: float | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield watch events ``{"type", "object"}`` as the server sends them.
+        connect_timeout: float = 10.0,
+    ) -> WatchStream:
+        """Open a watch (the HTTP answer is in when this returns) and hand back its stream.
 
-        ``read_timeout`` bounds the wait for any byte (a stalled stream raises
-        ``API_UNAVAILABLE``); the generator ends when the server closes the stream.
+        ``read_timeout`` bounds the wait for any byte: a stalled stream raises
+        ``API_UNAVAILABLE``. A 410 answer raises ``WatchExpired`` (relist, not a failure).
         """
         query = {
             "watch": "true",
@@ -234,22 +244,28 @@ class ResourceClient:
             "labelSelector": label_selector,
             "allowWatchBookmarks": "true" if allow_bookmarks else None,
         }
-        timeout = (10.0, read_timeout) if read_timeout else None
-        resp = self.request("GET", gvr.path(namespace), query=query, timeout=timeout, stream=True)
+        path = gvr.path(namespace)
         try:
-            buffer = b""
-            for chunk in resp.stream(4096, decode_content=True):
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    if line.strip():
-                        yield _decode_event(line)
-            if buffer.strip():
-                yield _decode_event(buffer)
-        except (Urllib3Error, OSError) as exc:
-            raise api_error(exc, f"watch {gvr.path(namespace)}") from exc
+            resp = self.request(
+                "GET",
+                path,
+                query=query,
+                timeout=(connect_timeout, read_timeout) if read_timeout else None,
+                stream=True,
+            )
+        except RolloutsError as exc:
+            if is_gone(exc):
+                raise WatchExpired(errors.API_ERROR, exc.message, exc.status) from exc
+            raise
+        return WatchStream(resp, f"watch {path}")
+
+    def watch(self, gvr: GVR, namespace: str | None = None, **kwargs: Any) -> Iterator[dict]:
+        """Yield watch events ``{"type", "object"}`` until the server ends the stream."""
+        stream = self.open_watch(gvr, namespace, **kwargs)
+        try:
+            yield from stream
         finally:
-            resp.release_conn()
+            stream.close()
 
     def create(self, gvr: GVR, namespace: str | None, body: dict[str, Any]) -> dict[str, Any]:
         return self.request("POST", gvr.path(namespace), body=body)
@@ -282,6 +298,57 @@ class ResourceClient:
 
     def delete(self, gvr: GVR, namespace: str | None, name: str) -> dict[str, Any]:
         return self.request("DELETE", gvr.path(namespace, name))
+
+
+class WatchExpired(RolloutsError):
+    """The resourceVersion is too old (HTTP 410 Gone): list again, then watch from the list."""
+
+
+def is_gone(exc: RolloutsError) -> bool:
+    return isinstance(exc.status, dict) and exc.status.get("code") == 410
+
+
+class WatchStream:
+    """The events of one open watch response; ``close()`` may be called from another thread
+    and wakes up a reader blocked on the socket."""
+
+    def __init__(self, response: Any, what: str) -> None:
+        self._response = response
+        self._what = what
+        self._closed = False
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        buffer = b""
+        finished = False
+        try:
+            for chunk in self._response.stream(65536, decode_content=True):
+                buffer += chunk
+                if b"\n" not in chunk:
+                    continue
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield _decode_event(line)
+            if buffer.strip():
+                yield _decode_event(buffer)
+            finished = True
+        except (Urllib3Error, OSError, ValueError, AttributeError) as exc:
+            if not self._closed:
+                raise api_error(exc, self._what) from exc
+        finally:
+            self._closed = True
+            if finished:
+                self._response.release_conn()  # a cleanly ended stream: reuse the connection
+            else:
+                self._response.close()
+
+    def close(self) -> None:
+        """Stop the stream; safe from any thread (shuts the socket so a blocked read ends)."""
+        self._closed = True
+        try:
+            self._response.shutdown()
+        except (ValueError, RuntimeError, OSError):
+            pass
 
 
 def _decode_event(line: bytes) -> dict[str, Any]:

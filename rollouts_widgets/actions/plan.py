@@ -409,6 +409,23 @@ def _argo_writes(action: str, obj: Mapping[str, Any], now: datetime) -> list[Wri
     raise AssertionError(action)
 
 
+def ensure_applicable(action: str, obj: Mapping[str, Any], *, flags: Flags | None = None) -> None:
+    """Raise the RolloutsError that says why ``action`` does not apply (see ``check``)."""
+    reason = check(action, obj, flags=flags)
+    if not reason:
+        return
+    code = errors.ACTION_NOT_APPLICABLE
+    message = f"{action}: {reason}"
+    if action in (PROMOTE, PROMOTE_FULL):
+        code = errors.ROLLOUT_NOT_PROMOTABLE
+    elif action == ROLLBACK and reason == ROLLBACK_KIND_MESSAGE:
+        # The unsupported-kind text is shown as is (the disabled button's tooltip).
+        code, message = errors.UNSUPPORTED_ROLLBACK_KIND, reason
+    elif action in (ROLLBACK, ANALYSIS):
+        code = errors.FEATURE_DISABLED
+    raise RolloutsError(code, message)
+
+
 def plan(
     action: str,
     obj: Mapping[str, Any],
@@ -426,20 +443,7 @@ def plan(
     """
     action = normalize_action(action)
     args = dict(args or {})
-    reason = check(action, obj, flags=flags)
-    if reason:
-        code = errors.ROLLOUT_NOT_PROMOTABLE if action in (PROMOTE, PROMOTE_FULL) else None
-        if action == ROLLBACK:
-            code = (
-                errors.UNSUPPORTED_ROLLBACK_KIND
-                if reason == ROLLBACK_KIND_MESSAGE
-                else errors.FEATURE_DISABLED
-            )
-        if action == ANALYSIS:
-            code = errors.FEATURE_DISABLED
-        # The unsupported-kind text is shown as is (the disabled button's tooltip).
-        message = reason if reason == ROLLBACK_KIND_MESSAGE else f"{action}: {reason}"
-        raise RolloutsError(code or errors.ACTION_NOT_APPLICABLE, message)
+    ensure_applicable(action, obj, flags=flags)
     if action == ANALYSIS:
         return []
     if action == SET_IMAGE:

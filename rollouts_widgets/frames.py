@@ -443,5 +443,8 @@ ACTION_SCHEMA: Schema = {
 
 def actions_frame(source: Any) -> pd.DataFrame:
     """One row per action taken: audit records (dataclasses or dicts with ts, cluster, context,
-    user, namespace, name, action, args, ok, code, message), or a cluster (``.audit_log()``)."""
-    return records_frame((_record(r) for r in _items(source, "audit_log")), ACTION_SCHEMA)
+    user, namespace, name, action, args, ok, code, message), an audit log (``.records()``), or a
+    cluster (``.audit_log()``, giving either)."""
+    log = source.audit_log() if callable(getattr(source, "audit_log", None)) else source
+    records = _items(log, "records")
+    return records_frame((_record(r) for r in records), ACTION_SCHEMA)

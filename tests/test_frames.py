@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import rollouts_widgets as rw
 from rollouts_widgets import frames
+from rollouts_widgets.actions.audit import ActionRecord, AuditLog
 from rollouts_widgets.errors import RolloutsError
+from rollouts_widgets.model import related as related_model
+from rollouts_widgets.model.analysis import (
+    Measurement,
+    MetricResult,
+    RolloutAnalysisRun,
+    RolloutAnalysisSummary,
+    not_configured,
+)
+from rollouts_widgets.model.events import RolloutWatchEvent
 from rollouts_widgets.model.view import STATUSES, RolloutView, StepView
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -105,4 +118,250 @@ def test_steps_frame_from_view_and_store():
     assert err.value.code == "NOT_FOUND"
     with pytest.raises(RolloutsError) as err:
         rw.steps_frame(Store([CHECKOUT]))
+    assert err.value.code == "INVALID_INPUT"
+
+
+# -- revisions and pods -----------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "related"
+
+
+def _argo_canary():
+    rollout, *related = yaml.safe_load_all((FIXTURES / "argo_canary.yaml").read_text("utf-8"))
+    return rollout, related
+
+
+class Cluster:
+    """The frame's input contract of a cluster: per-rollout ``revisions``/``pods``/``analysis``
+    and an ``audit_log``."""
+
+    def __init__(self, rollout, related, analysis=None, audit=()):
+        self.rollout, self.related = rollout, related
+        self._analysis, self._audit = analysis, list(audit)
+        self.asked: list[str] = []
+
+    def revisions(self, ref):
+        self.asked.append(ref)
+        return related_model.revisions(self.rollout, self.related)
+
+    def pods(self, ref):
+        self.asked.append(ref)
+        return related_model.pods(self.rollout, self.related)
+
+    def analysis(self, ref):
+        self.asked.append(ref)
+        return self._analysis
+
+    def audit_log(self):
+        return list(self._audit)
+
+
+def test_revisions_frame_values():
+    rollout, related = _argo_canary()
+    frame = rw.revisions_frame(related_model.revisions(rollout, related))
+    assert list(frame.columns) == list(frames.REVISION_SCHEMA)
+    assert list(frame["role"]) == ["canary", "stable", "old"]
+    assert list(frame["revision"]) == [4, 3, 2]
+    assert list(frame["pod_count"]) == [1, 2, 1]
+    assert list(frame["available_replicas"]) == [0, 3, 0]
+    assert frame.iloc[0]["images"] == "repo/checkout:1.1, repo/migrate:1.1"
+    assert frame.iloc[0]["created"] == pd.Timestamp("2026-03-02 09:00", tz="UTC")
+    assert str(frame["created"].dtype) == UTC and str(frame["revision"].dtype) == "Int64"
+
+
+def test_revisions_and_pods_frames_from_a_live_source_and_empty():
+    rollout, related = _argo_canary()
+    cluster = Cluster(rollout, related)
+    live = rw.revisions_frame(cluster, "shop/checkout")
+    pd.testing.assert_frame_equal(
+        live, rw.revisions_frame(related_model.revisions(rollout, related))
+    )
+    pods = rw.pods_frame(cluster, "shop/checkout")
+    assert cluster.asked == ["shop/checkout", "shop/checkout"]
+    assert list(pods.columns) == list(frames.POD_SCHEMA)
+    crash = pods[pods["state"] == "CrashLoopBackOff"].iloc[0]
+    assert (crash["name"], crash["restarts"], bool(crash["ready"]), crash["revision"]) == (
+        "checkout-7f9c8d6a4-ccccc", 7, False, "7f9c8d6a4"
+    )
+    assert list(pods["state"]) == ["CrashLoopBackOff", "Ready", "Ready", "Terminating"]
+    assert str(pods["created"].dtype) == UTC
+    for frame, full in ((rw.revisions_frame([]), live), (rw.pods_frame([]), pods)):
+        assert len(frame) == 0 and list(frame.dtypes) == list(full.dtypes)
+    with pytest.raises(RolloutsError) as err:
+        rw.pods_frame(cluster)
+    assert err.value.code == "INVALID_INPUT"
+
+
+# -- analysis ---------------------------------------------------------------------------------
+
+SUMMARY = RolloutAnalysisSummary(
+    source="argo", status="Failed", summary="1 of 2 runs failed",
+    runs=(
+        RolloutAnalysisRun(
+            name="checkout-7f9c-2", namespace="shop", phase="Failed", kind="step",
+            revision="4", step_index=3,
+            metrics=(
+                MetricResult(
+                    name="success-rate", phase="Failed", failed=1, successful=1, count=2,
+                    success_condition="result[0] >= 0.95", failure_limit=1,
+                    measurements=(
+                        Measurement("Successful", "[0.97]", T0, T0 + timedelta(seconds=5)),
+                        Measurement("Failed", "[0.81]", T0 + timedelta(minutes=1), None,
+                                    "below threshold"),
+                    ),
+                ),
+                MetricResult(name="no-data", phase="Running"),
+            ),
+        ),
+        RolloutAnalysisRun(
+            name="checkout-bg", namespace="shop", phase="Successful", kind="background",
+            metrics=(MetricResult(name="latency", phase="Successful", inconclusive_limit=2,
+                                  failure_condition="result > 300",
+                                  measurements=(Measurement("Successful", "212"),)),),
+        ),
+    ),
+)
+
+
+def test_analysis_frame_one_row_per_measurement():
+    frame = rw.analysis_frame(SUMMARY)
+    assert list(frame.columns) == list(frames.ANALYSIS_SCHEMA)
+    assert list(frame["metric"]) == ["success-rate", "success-rate", "latency"]
+    assert list(frame["phase"]) == ["Successful", "Failed", "Successful"]
+    assert list(frame["value"]) == ["[0.97]", "[0.81]", "212"]
+    assert list(frame["number"]) == [0.97, 0.81, 212.0]
+    assert list(frame["step_index"].astype(object).where(frame["step_index"].notna(), None)) == [
+        3, 3, None
+    ]
+    assert frame.iloc[1]["message"] == "below threshold"
+    assert pd.isna(frame.iloc[1]["finished"])
+    assert frame.iloc[0]["finished"] == pd.Timestamp("2026-03-01 12:00:05", tz="UTC")
+    assert frame.iloc[0]["success_condition"] == "result[0] >= 0.95"
+    assert frame.iloc[0]["failure_limit"] == 1 and pd.isna(frame.iloc[0]["inconclusive_limit"])
+    assert frame.iloc[2]["inconclusive_limit"] == 2
+    assert frame.iloc[2]["failure_condition"] == "result > 300"
+    assert str(frame["started"].dtype) == UTC and str(frame["number"].dtype) == "Float64"
+
+
+def test_analysis_frame_live_and_not_configured():
+    cluster = Cluster({}, [], analysis=SUMMARY)
+    pd.testing.assert_frame_equal(rw.analysis_frame(cluster, "shop/checkout"),
+                                  rw.analysis_frame(SUMMARY))
+    empty = rw.analysis_frame(not_configured())
+    assert len(empty) == 0
+    assert list(empty.dtypes) == list(rw.analysis_frame(SUMMARY).dtypes)
+
+
+def test_measurement_numbers():
+    assert [frames._number(v) for v in ("1.5", "[2]", " 3 ", "[1, 2]", "NaNx", None, True, 4)] \
+        == [1.5, 2.0, 3.0, None, None, None, None, 4.0]
+
+
+# -- watch events and the timeline ------------------------------------------------------------
+
+def _at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+V0 = _view(step_index=1, step_count=3, step_label="Traffic: 20%", set_weight=20, actual_weight=0)
+V1 = replace(V0, actual_weight=20, resource_version="2")
+V2 = replace(V1, step_index=2, step_label="Pause (manual)", status="Paused")
+OTHER = _view("cart", status="Healthy")
+EVENTS = [
+    RolloutWatchEvent("snapshot", _at(0), rollouts=(V0, OTHER)),
+    RolloutWatchEvent("upsert", _at(1), "prod", "shop", "checkout", "2", rollout=V1, previous=V0),
+    RolloutWatchEvent("upsert", _at(2), "prod", "shop", "cart", "7", rollout=OTHER),
+    RolloutWatchEvent("error", _at(3), "prod", message="watch failed 5 times",
+                      code="WATCH_STREAM_UNAVAILABLE"),
+    RolloutWatchEvent("upsert", _at(4), "prod", "shop", "checkout", "3", rollout=V2, previous=V1),
+    RolloutWatchEvent("delete", _at(5), "prod", "shop", "checkout", "4", rollout=V2),
+]
+
+
+class EventSource:
+    def events(self):
+        return list(EVENTS)
+
+
+def test_events_frame_before_and_after():
+    frame = rw.events_frame(EVENTS)
+    assert list(frame.columns) == list(frames.EVENT_SCHEMA)
+    assert list(frame["type"]) == ["snapshot", "upsert", "upsert", "error", "upsert", "delete"]
+    second = frame.iloc[1]
+    assert (second["actual_weight_before"], second["actual_weight_after"]) == (0, 20)
+    assert (second["status_before"], second["status_after"]) == ("Progressing", "Progressing")
+    fifth = frame.iloc[4]
+    assert (fifth["step_index_before"], fifth["step_index_after"]) == (1, 2)
+    assert (fifth["status_before"], fifth["status_after"]) == ("Progressing", "Paused")
+    error = frame.iloc[3]
+    assert (error["code"], error["message"], error["name"]) == (
+        "WATCH_STREAM_UNAVAILABLE", "watch failed 5 times", ""
+    )
+    assert pd.isna(error["status_after"]) and pd.isna(error["set_weight_after"])
+    assert frame.iloc[2]["resource_version"] == "7"
+    assert frame["ts"].iloc[-1] == pd.Timestamp("2026-03-01 12:05", tz="UTC")
+    assert frame["status_after"].dtype == pd.CategoricalDtype(list(STATUSES))
+    pd.testing.assert_frame_equal(rw.events_frame(EventSource()), frame)
+    empty = rw.events_frame([])
+    assert len(empty) == 0 and list(empty.dtypes) == list(frame.dtypes)
+
+
+def test_timeline_frame_for_one_rollout():
+    frame = rw.timeline_frame(EventSource(), "shop/checkout")
+    assert list(frame.columns) == list(frames.TIMELINE_SCHEMA)
+    assert list(frame["type"]) == ["snapshot", "upsert", "upsert", "delete"]
+    assert list(frame["step_index"]) == [1, 1, 2, 2]
+    assert list(frame["actual_weight"]) == [0, 20, 20, 20]
+    assert list(frame["status"]) == ["Progressing", "Progressing", "Paused", "Paused"]
+    assert list(frame["ts"]) == [pd.Timestamp(_at(m)) for m in (0, 1, 4, 5)]
+    pd.testing.assert_frame_equal(rw.timeline_frame(EVENTS, "prod/shop/checkout"), frame)
+    assert len(rw.timeline_frame(EVENTS, "shop/nothing")) == 0
+    with pytest.raises(RolloutsError) as err:
+        rw.timeline_frame(EVENTS, "")
+    assert err.value.code == "INVALID_INPUT"
+
+
+def test_plot_timeline_draws_weights_and_steps():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = frames.plot_timeline(EVENTS, "shop/checkout")
+    try:
+        lines = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
+        assert lines == {"set_weight": [20, 20, 20, 20], "actual_weight": [0, 20, 20, 20]}
+        (steps,) = [a for a in ax.figure.axes if a is not ax]
+        assert list(steps.get_lines()[0].get_ydata()) == [1, 1, 2, 2]
+        assert ax.get_title() == "shop/checkout: progress"
+    finally:
+        plt.close(ax.figure)
+
+
+# -- actions ----------------------------------------------------------------------------------
+
+def test_actions_frame_from_records_dicts_and_logs():
+    record = ActionRecord(
+        ts=_at(1), cluster="prod", context="prod-eu", user="alice", namespace="shop",
+        name="checkout", action="promote", args={"full": True},
+    )
+    failed = {"ts": "2026-03-01T12:02:00Z", "cluster": "prod", "context": "prod-eu",
+              "user": "bob", "namespace": "shop", "name": "checkout", "action": "abort",
+              "args": {}, "ok": False, "code": "FORBIDDEN", "message": "rollouts is forbidden"}
+    frame = rw.actions_frame([record, failed])
+    assert list(frame.columns) == list(frames.ACTION_SCHEMA)
+    assert list(frame["action"]) == ["promote", "abort"]
+    assert list(frame["args"]) == ['{"full":true}', "{}"]
+    assert list(frame["ok"]) == [True, False]
+    assert list(frame["code"]) == ["", "FORBIDDEN"]
+    assert list(frame["ts"]) == [pd.Timestamp(_at(1)), pd.Timestamp(_at(2))]
+    log = AuditLog()
+    log.add(record)
+    log.add(ActionRecord(**{**failed, "ts": _at(2)}))
+    pd.testing.assert_frame_equal(rw.actions_frame(log), frame)
+    pd.testing.assert_frame_equal(rw.actions_frame(Cluster({}, [], audit=[record, failed])), frame)
+    empty = rw.actions_frame([])
+    assert len(empty) == 0 and list(empty.dtypes) == list(frame.dtypes)
+    with pytest.raises(RolloutsError) as err:
+        rw.actions_frame(["not a record"])
     assert err.value.code == "INVALID_INPUT"

@@ -253,3 +253,14 @@ def test_event_view_fallback_times_and_counts():
     assert event == EventView(ts=utc("2026-01-02T03:04:05"), type="", reason="", message="",
                               object_kind="Pod", object_name="p", count=1, namespace="")
 
+
+
+def test_kruise_canary_deployment_label_may_hold_the_stable_uid():
+    rollout, related = load("kruise_canary_style")
+    canary_deployment = next(o for o in related if o["metadata"]["name"] == "payments-canary")
+    canary_deployment["metadata"]["labels"]["rollouts.kruise.io/canary-deployment"] = "dep-pay"
+    assert revisions(rollout, related)[0].name == "payments-canary-9e9e9e9e9"
+    canary_deployment["metadata"]["labels"]["rollouts.kruise.io/canary-deployment"] = "other"
+    assert [r.name for r in revisions(rollout, related)] == [
+        "payments-7c7c7c7c7", "payments-1a1a1a1a1"
+    ]

@@ -322,6 +322,20 @@ def _kruise_revisions(
     return []
 
 
+def _canary_deployments(
+    rollout: dict[str, Any], ref: dict[str, Any], related: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Kruise canary-style releases' extra Deployments. The label names the stable Deployment;
+    its name, its uid or the rollout's name are accepted."""
+    namespace = text(rollout, "metadata", "namespace")
+    workload = find_workload(related, ref, namespace)
+    canary_of = {text(ref, "name"), _name(rollout), text(workload, "metadata", "uid")} - {""}
+    return [
+        d for d in related_of(related, "Deployment", namespace)
+        if _labels(d).get(CANARY_DEPLOYMENT_LABEL) in canary_of
+    ]
+
+
 def _kruise_deployment_revisions(
     rollout: dict[str, Any], ref: dict[str, Any], related: list[dict[str, Any]]
 ) -> list[RevisionView]:
@@ -331,9 +345,10 @@ def _kruise_deployment_revisions(
     stable, canary = text(status, "stableRevision"), text(status, "podTemplateHash")
     workload = find_workload(related, ref, namespace)
     owners = [(name, text(workload, "metadata", "uid"), False)]
-    for deployment in related_of(related, "Deployment", namespace):
-        if _labels(deployment).get(CANARY_DEPLOYMENT_LABEL) in (name, owners[0][1] or name):
-            owners.append((_name(deployment), text(deployment, "metadata", "uid"), True))
+    owners += [
+        (_name(d), text(d, "metadata", "uid"), True)
+        for d in _canary_deployments(rollout, ref, related)
+    ]
     pods = related_of(related, "Pod", namespace)
     found = []  # (rs, hash, from the canary Deployment)
     for rs in related_of(related, "ReplicaSet", namespace):
@@ -470,9 +485,8 @@ def events(rollout: dict[str, Any], related: Iterable[dict[str, Any]]) -> list[E
     )
     if ref:
         subjects.add((text(ref, "kind"), text(ref, "name")))
-    for deployment in related_of(objects, "Deployment", namespace):
-        if _labels(deployment).get(CANARY_DEPLOYMENT_LABEL) == text(ref, "name"):
-            subjects.add(("Deployment", _name(deployment)))
+        canaries = _canary_deployments(rollout, ref, objects)
+        subjects.update(("Deployment", _name(d)) for d in canaries)
     for revision in revisions(rollout, objects):
         subjects.add((revision.kind, revision.name))
         subjects.update(("Pod", pod.name) for pod in revision.pods)

@@ -96,6 +96,7 @@ class Watcher:
         self.mode_reason = ""
         self.synced = False
         self.failures = 0  # consecutive
+        self._early_closes = 0  # consecutive streams that ended at once, empty
         self.last_error: RolloutsError | None = None
         self.last_contact: datetime | None = None
         self.resource_version = ""
@@ -277,7 +278,7 @@ class Watcher:
                 self.last_contact = self.settings.clock.now()
                 rv = self._apply(event, rv)
                 seen += 1
-                self.failures = 0
+                self.failures = self._early_closes = 0
         finally:
             with self._lock:
                 if self._stream is stream:
@@ -285,7 +286,15 @@ class Watcher:
         if self._stop.is_set():
             return rv
         if not seen and time.monotonic() - opened < self.settings.watch_timeout / 2:
-            raise _ClosedEarly(errors.API_UNAVAILABLE, f"{self.description}: watch closed early")
+            # Closed early with nothing in it: once is a drop (resume at once), twice in a
+            # row is a server that cannot keep a watch open (a failure: back off).
+            self._early_closes += 1
+            if self._early_closes > 1:
+                raise _ClosedEarly(
+                    errors.API_UNAVAILABLE, f"{self.description}: watch closed early, again"
+                )
+            return rv
+        self._early_closes = 0
         self.failures = 0
         return rv
 

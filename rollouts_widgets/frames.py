@@ -39,7 +39,14 @@ def _record(item: Any) -> dict[str, Any]:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value)
+    """A readable cell: None -> "", a list -> ``"a, b"``, a mapping -> ``"k=v, k2=v2"``."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
 
 
 def _json_text(value: Any) -> str:
@@ -48,40 +55,40 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _joined(values: Iterable[Any] | None) -> str:
-    """A readable cell for a list of strings: ``"a, b"``."""
-    return ", ".join(str(v) for v in values or ())
-
-
-def _labels_text(labels: Mapping[str, Any] | None) -> str:
-    return ", ".join(f"{k}={v}" for k, v in (labels or {}).items())
-
-
 def records_frame(rows: Iterable[Mapping[str, Any]], schema: Schema) -> pd.DataFrame:
     """The one place rows become a frame: exact columns in schema order, typed per schema.
 
-    dtype words: ``"str"`` (text, None -> ""), ``"json"`` (JSON text), ``"utc"`` (UTC
-    datetime64; naive times are taken as UTC), ``"Int64"``/``"Float64"``/``"boolean"``
-    (nullable), ``"bool"``, or a pandas dtype object such as the status categories.
+    dtype words: ``"str"`` (readable text, see ``_text``), ``"json"`` (JSON text), ``"utc"`` (UTC
+    datetime64; naive times are taken as UTC), ``"Int64"`` (nullable), ``"Float64"`` (numbers
+    read from text, see ``_number``), ``"bool"``, or a pandas dtype such as the status
+    categories. Values that do not fit raise INVALID_INPUT naming the column.
     """
     rows = list(rows)
     columns: dict[str, pd.Series] = {}
     for name, kind in schema.items():
         values = [row.get(name) for row in rows]
-        if kind == "str":
-            columns[name] = pd.Series([_text(v) for v in values], dtype=object)
-        elif kind == "json":
-            columns[name] = pd.Series([_json_text(v) for v in values], dtype=object)
-        elif kind == "utc":
-            columns[name] = pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(UTC)
-        elif kind == "bool":
-            columns[name] = pd.Series([bool(v) for v in values], dtype=bool)
-        elif kind == "Float64":
-            numbers = [_number(v) for v in values]
-            columns[name] = pd.Series(numbers, dtype="Float64")
-        else:
-            columns[name] = pd.Series(values, dtype=kind)
+        try:
+            columns[name] = _column(values, kind)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise RolloutsError(
+                INVALID_INPUT, f"column {name!r}: cannot read the values as {kind}: {exc}"
+            ) from exc
     return pd.DataFrame(columns, columns=list(schema))
+
+
+def _column(values: list[Any], kind: Any) -> pd.Series:
+    if kind == "str":
+        return pd.Series([_text(v) for v in values], dtype=object)
+    if kind == "json":
+        return pd.Series([_json_text(v) for v in values], dtype=object)
+    if kind == "utc":
+        series = pd.Series(values, dtype=object)
+        return pd.to_datetime(series, utc=True, format="mixed").astype(UTC)
+    if kind == "bool":
+        return pd.Series([bool(v) for v in values], dtype=bool)
+    if kind == "Float64":
+        return pd.Series([_number(v) for v in values], dtype="Float64")
+    return pd.Series(values, dtype=kind)
 
 
 def _number(value: Any) -> float | None:
@@ -115,10 +122,10 @@ def _items(source: Any, method: str, item_type: type | None = None) -> list[Any]
     return list(source)
 
 
-def _for_ref(source: Any, method: str, ref: str | None, item_type: type | None = None) -> Any:
+def _for_ref(source: Any, method: str, ref: str | None) -> Any:
     """``source.<method>(ref)`` for a live source, else the source itself (the data)."""
     live = getattr(source, method, None)
-    if callable(live) and not (item_type is not None and isinstance(source, item_type)):
+    if callable(live):
         if not ref:
             raise RolloutsError(INVALID_INPUT, f"a ref ('namespace/name') is needed with .{method}")
         return live(ref)
@@ -163,11 +170,7 @@ ROLLOUT_SCHEMA: Schema = {
 
 
 def _rollout_row(view: RolloutView) -> dict[str, Any]:
-    row = _record(view)
-    row["key"] = view.key
-    row["images"] = _joined(view.images)
-    row["labels"] = _labels_text(view.labels)
-    return row
+    return {"key": view.key, **_record(view)}
 
 
 def rollouts_frame(source: Any) -> pd.DataFrame:
@@ -232,12 +235,9 @@ def revisions_frame(source: Any, ref: str | None = None) -> pd.DataFrame:
     The raw pod template is left out (it is on the RevisionView, for rollback).
     """
     revisions = _items(_for_ref(source, "revisions", ref), "revisions")
-    rows = []
-    for revision in revisions:
-        row = _record(revision)
+    rows = [_record(r) for r in revisions]
+    for row in rows:
         row["pod_count"] = len(row.get("pods") or ())
-        row["images"] = _joined(row.get("images"))
-        rows.append(row)
     return records_frame(rows, REVISION_SCHEMA)
 
 
@@ -259,12 +259,7 @@ POD_SCHEMA: Schema = {
 def pods_frame(source: Any, ref: str | None = None) -> pd.DataFrame:
     """One row per pod: an iterable of PodView, or a cluster (``.pods(ref)``)."""
     pods = _items(_for_ref(source, "pods", ref), "pods")
-    rows = []
-    for pod in pods:
-        row = _record(pod)
-        row["images"] = _joined(row.get("images"))
-        rows.append(row)
-    return records_frame(rows, POD_SCHEMA)
+    return records_frame(map(_record, pods), POD_SCHEMA)
 
 
 # -- analysis ---------------------------------------------------------------------------------

@@ -365,3 +365,23 @@ def test_actions_frame_from_records_dicts_and_logs():
     with pytest.raises(RolloutsError) as err:
         rw.actions_frame(["not a record"])
     assert err.value.code == "INVALID_INPUT"
+
+
+def test_records_frame_times_and_bad_values():
+    schema = {"ts": "utc", "n": "Int64", "tags": "str"}
+    frame = frames.records_frame(
+        [{"ts": datetime(2026, 1, 1, 6), "n": 3, "tags": ("a", "b")},
+         {"ts": "2026-01-01T07:30:00+01:00", "tags": {"k": "v"}},
+         {"ts": None, "n": None, "tags": None}],
+        schema,
+    )
+    assert list(frame["ts"])[:2] == [pd.Timestamp("2026-01-01 06:00", tz="UTC"),
+                                     pd.Timestamp("2026-01-01 06:30", tz="UTC")]
+    assert pd.isna(frame["ts"].iloc[2])
+    assert list(frame["tags"]) == ["a, b", "k=v", ""]
+    with pytest.raises(RolloutsError) as err:
+        frames.records_frame([{"ts": "yesterday-ish"}], schema)
+    assert err.value.code == "INVALID_INPUT" and "'ts'" in err.value.message
+    with pytest.raises(RolloutsError) as err:
+        frames.records_frame([{"n": "three"}], schema)
+    assert err.value.code == "INVALID_INPUT" and "'n'" in err.value.message

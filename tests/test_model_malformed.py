@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rollouts_widgets.model import STATUSES, RolloutView, rollout_view
+from rollouts_widgets.model import STATUSES, RolloutView, parse, rollout_view
 from rollouts_widgets.model.parse import MAX_SHORT, MAX_TEXT
 
 FIXTURES = Path(__file__).parent / "fixtures/model"
@@ -234,3 +234,54 @@ def test_fuzzed_rollouts_never_raise(case, data, value):
     assert v.status in STATUSES
     assert len(v.message) <= MAX_TEXT
     json.dumps(v.to_row())  # a row always serialises for the widgets
+
+
+# The shared readers behind both providers.
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-12-01T10:00:00Z", "2026-12-01T10:00:00+00:00"),
+        ("2026-12-01T10:00:00.123456789Z", "2026-12-01T10:00:00.123456+00:00"),
+        ("2026-12-01T12:30:00+02:30", "2026-12-01T10:00:00+00:00"),
+        ("2026-12-01t10:00:00z", "2026-12-01T10:00:00+00:00"),
+        ("2026-02-30T10:00:00Z", None),
+        ("2026-12-01", None),
+        ("yesterday", None),
+        (1733047200, None),
+        ("2" * 10_000, None),
+    ],
+)
+def test_timestamp(value, expected):
+    parsed = parse.timestamp(value)
+    assert (parsed.isoformat() if parsed else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(3, (3, False)), ("20%", (20, True)), (" 40 % ", (40, True)), ("7", (7, False)),
+     (True, None), (-1, None), ("-5%", None), ("1.5", None), ("²", None), (None, None),
+     (10**12, None)],
+)
+def test_int_or_percent(value, expected):
+    assert parse.int_or_percent(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(30, 30.0), ("30", 30.0), ("45s", 45.0), ("1m30s", 90.0), ("1h", 3600.0), ("1.5s", 1.5),
+     ("250ms", 0.25), ("", None), ("30x", None), ("s", None), ("1m 30s", None), (-3, None),
+     (False, None)],
+)
+def test_duration_seconds(value, expected):
+    assert parse.duration_seconds(value) == expected
+
+
+def test_nested_get_checks_types_at_every_step():
+    obj = {"a": {"b": [{"c": "x"}]}, "n": True}
+    assert parse.get(obj, "a", "b", 0, "c") == "x"
+    assert parse.get(obj, "a", "b", 1, "c") is None
+    assert parse.get(obj, "a", "c", "d") is None
+    assert parse.get(obj, "a", "b", "c") is None  # a list indexed by a key
+    assert parse.integer(obj, "n") is None  # a boolean is not an integer
+    assert parse.text(obj, "a") == ""  # an object is not text
+    assert parse.bound("abcdef", 4) == "abc…" and parse.bound("abcd", 4) == "abcd"

@@ -285,3 +285,16 @@ def test_nested_get_checks_types_at_every_step():
     assert parse.integer(obj, "n") is None  # a boolean is not an integer
     assert parse.text(obj, "a") == ""  # an object is not text
     assert parse.bound("abcdef", 4) == "abc…" and parse.bound("abcd", 4) == "abcd"
+
+
+def test_absurd_numbers_do_not_break_labels_or_weights():
+    steps = [{"setWeight": 10**5000}, {"pause": {"duration": 10**5000}},
+             {"pause": {"duration": "9" * 5000}}, {"pause": {"duration": -5}}]
+    rollout = with_value(ARGO["first-step"]["rollout"], ("spec", "strategy", "canary", "steps"),
+                         steps)
+    rollout["status"]["observedGeneration"] = "9" * 5000
+    v = rollout_view(rollout)
+    assert v.status == "Progressing"
+    assert [s.label for s in v.steps] == ["Set Weight (invalid)", "Pause (invalid duration)",
+                                          "Pause (invalid duration)", "Pause (invalid duration)"]
+    assert v.set_weight == 0

@@ -128,7 +128,8 @@ def _generation_observed(observed: Any, generation: int) -> bool:
     """Argo's rule: a non-numeric observed generation (old controllers) counts as observed."""
     if isinstance(observed, int) and not isinstance(observed, bool):
         number = observed
-    elif isinstance(observed, str) and observed.isascii() and observed.isdigit():
+    elif isinstance(observed, str) and observed.isascii() and observed.isdigit() \
+            and len(observed) < 20:
         number = int(observed)
     else:
         return True

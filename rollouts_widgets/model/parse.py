@@ -47,9 +47,12 @@ def text(obj: Any, *path: str | int, limit: int = MAX_SHORT) -> str:
 
 
 def integer(obj: Any, *path: str | int) -> int | None:
-    """The integer at ``path``; None when missing or not an int (bools are not ints here)."""
+    """The integer at ``path``; None when missing, not an int (bools are not ints here) or
+    outside Kubernetes' int64 range."""
     value = get(obj, *path)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return value
+    return None
 
 
 def flag(obj: Any, *path: str | int) -> bool:

@@ -41,7 +41,7 @@ class StepSpec:
 def _percent(value: Any) -> str:
     parsed = int_or_percent(value)
     if parsed is None:
-        return bound(str(value), 32) if isinstance(value, (str, int)) else "?"
+        return bound(value, 32) if isinstance(value, str) else "?"
     number, is_percent = parsed
     return f"{number}%" if is_percent else str(number)
 
@@ -141,17 +141,19 @@ def argo_step(step: Any) -> StepSpec:
         return StepSpec("unknown", "Unknown step", {})
     if "setWeight" in step:
         weight = integer(step, "setWeight")
-        shown = str(weight) if weight is not None else _percent(step["setWeight"]).rstrip("%")
-        return StepSpec("setWeight", f"Set Weight: {shown}%", step, weight=weight)
+        label = f"Set Weight: {weight}%" if weight is not None else "Set Weight (invalid)"
+        return StepSpec("setWeight", label, step, weight=weight)
     if "pause" in step:
         raw = get(step, "pause", "duration")
         seconds = duration_seconds(raw)
         if raw is None:
             label = "Pause"
-        elif isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit()):
-            label = f"Pause: {int(raw)}s"  # a bare number means seconds
+        elif isinstance(raw, str) and not raw.strip().isdigit():
+            label = f"Pause: {bound(raw.strip(), 40)}"  # a Go duration, shown as written
+        elif seconds is not None:
+            label = f"Pause: {format_seconds(seconds)}"  # a bare number means seconds
         else:
-            label = f"Pause: {bound(str(raw), 40)}"
+            label = "Pause (invalid duration)"
         return StepSpec("pause", label, step, pauses=True, pause_seconds=seconds)
     if "analysis" in step:
         return StepSpec("analysis", "Analysis" + _names(items(step, "analysis", "templates"),

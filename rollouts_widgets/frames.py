@@ -218,6 +218,7 @@ REVISION_SCHEMA: Schema = {
     "name": "str",
     "kind": "str",
     "role": "str",
+    "health": "str",
     "revision": "Int64",
     "template_hash": "str",
     "replicas": "Int64",

@@ -161,6 +161,7 @@ def test_revisions_frame_values():
     frame = rw.revisions_frame(related_model.revisions(rollout, related))
     assert list(frame.columns) == list(frames.REVISION_SCHEMA)
     assert list(frame["role"]) == ["canary", "stable", "old"]
+    assert list(frame["health"]) == ["Progressing", "Progressing", "ScaledDown"]
     assert list(frame["revision"]) == [4, 3, 2]
     assert list(frame["pod_count"]) == [1, 2, 1]
     assert list(frame["available_replicas"]) == [0, 3, 0]

@@ -264,3 +264,16 @@ def test_kruise_canary_deployment_label_may_hold_the_stable_uid():
     assert [r.name for r in revisions(rollout, related)] == [
         "payments-7c7c7c7c7", "payments-1a1a1a1a1"
     ]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "health"),
+    [
+        ("argo_canary", ["Progressing", "Progressing", "ScaledDown"]),
+        ("argo_bluegreen", ["ReplicaFailure", "Healthy", "ScaledDown"]),
+        ("kruise_cloneset", ["Progressing", "Healthy", "ScaledDown"]),
+    ],
+)
+def test_revision_health(fixture, health):
+    rollout, related = load(fixture)
+    assert [r.health for r in revisions(rollout, related)] == health

@@ -91,6 +91,7 @@ class RevisionView:
     images: tuple[str, ...] = ()
     pods: tuple[PodView, ...] = ()
     created: datetime | None = None
+    health: str = ""  # Healthy | Progressing | ScaledDown | ReplicaFailure
     template: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -247,22 +248,38 @@ def _sorted_pods(pods: Iterable[dict[str, Any]]) -> tuple[PodView, ...]:
 # -- revisions --------------------------------------------------------------------------------
 
 
+def _health(desired: int | None, available: int | None, failure: bool = False) -> str:
+    """A revision's health as the Argo dashboard shows a ReplicaSet's."""
+    if failure:
+        return "ReplicaFailure"
+    if not desired:
+        return "ScaledDown"
+    return "Progressing" if (available or 0) < desired else "Healthy"
+
+
 def _set_revision(
     rs: dict[str, Any], role: RevisionRole, hash_: str, pods: list[dict[str, Any]]
 ) -> RevisionView:
     template = mapping(rs, "spec", "template")
+    failure = any(
+        text(c, "type") == "ReplicaFailure" and text(c, "status") == "True"
+        for c in items(rs, "status", "conditions")
+    )
+    desired = integer(rs, "spec", "replicas")
+    available = integer(rs, "status", "availableReplicas") or 0
     return RevisionView(
         name=_name(rs),
         kind="ReplicaSet",
         role=role,
         revision=_revision_number(rs, ARGO_REVISION, DEPLOYMENT_REVISION),
         template_hash=hash_,
-        replicas=integer(rs, "spec", "replicas"),
+        replicas=desired,
         ready_replicas=integer(rs, "status", "readyReplicas") or 0,
-        available_replicas=integer(rs, "status", "availableReplicas") or 0,
+        available_replicas=available,
         images=template_images(template),
         pods=_sorted_pods(_pods_of_set(rs, pods, hash_)),
         created=timestamp(get(rs, "metadata", "creationTimestamp")),
+        health=_health(desired, available, failure),
         template=copy.deepcopy(template),
     )
 
@@ -416,6 +433,7 @@ def _pod_based_revisions(
                 pods=own,
                 created=timestamp(get(cr, "metadata", "creationTimestamp"))
                 or min((p.created for p in own if p.created), default=None),
+                health=_health(len(own), sum(p.ready for p in own)),
                 template=copy.deepcopy(template),
             )
         )

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from rollouts_widgets.model import rollout_view
+from rollouts_widgets.model.steps import kruise_step
 
 CASES = yaml.safe_load((Path(__file__).parent / "fixtures/model/kruise.yaml").read_text())["cases"]
 CHECKOUT_IMAGES = (
@@ -205,3 +206,28 @@ def test_other_phases(phase, status, message):
     rollout = {**CASES["disabled"]["rollout"], "status": {"phase": phase, "observedGeneration": 1}}
     v = rollout_view(rollout)
     assert (v.status, v.native_phase, v.message) == (status, phase, message)
+
+
+@pytest.mark.parametrize(
+    ("step", "last", "v1alpha1", "kind", "label"),
+    [
+        ({}, False, False, "pause", "Pause"),  # Kruise: no pause field = wait for approval
+        ({"pause": {}}, False, False, "pause", "Pause"),
+        ({"pause": {"duration": 30}}, False, False, "pause", "Pause: 30s"),
+        ({"replicas": "100%", "pause": {}}, True, False, "replicas", "Replicas: 100%"),
+        ({"replicas": "100%", "pause": {}}, False, False, "replicas", "Replicas: 100%, Pause"),
+        ({"traffic": "10%", "matches": [{"headers": [{"name": "x-user", "value": "qa"}]}],
+          "pause": {"duration": 0}}, False, False, "matches", "Match: header x-user=qa, "
+         "Traffic: 10%"),
+        ({"requestHeaderModifier": {"set": [{"name": "x-a", "value": "1"}]}}, False, False,
+         "requestHeaderModifier", "Modify Headers: set x-a, Pause"),
+        ({"weight": 30}, False, True, "weight", "Weight: 30%, Pause"),
+        ({"weight": 100}, True, True, "weight", "Weight: 100%"),  # implied replicas 100%
+        ({"weight": 30}, False, False, "pause", "Pause"),  # v1beta1 has no weight field
+        ({"replicas": "lots"}, False, False, "replicas", "Replicas: lots, Pause"),
+    ],
+)
+def test_kruise_step_kinds_and_labels(step, last, v1alpha1, kind, label):
+    spec = kruise_step(step, last=last, v1alpha1=v1alpha1)
+    assert (spec.kind, spec.label) == (kind, label)
+    assert spec.raw is step

@@ -1,0 +1,499 @@
+"""Argo Rollouts controller (argoproj.io/v1alpha1 Rollout), following reference/argo.md.
+
+The rollout owns one ReplicaSet per pod template (``<rollout>-<hash>``, label
+``rollouts-pod-template-hash``, annotation ``rollout.argoproj.io/revision``). This module holds
+what both strategies share - template resolution (``workloadRef``), ReplicaSets, new-revision
+detection, restarts, conditions and the phase/message rules; ``argo_canary`` and
+``argo_bluegreen`` move the release forward.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from typing import Any
+
+from rollouts_widgets.sandbox.controllers.helpers import (
+    Api,
+    Obj,
+    annotations_of,
+    as_int,
+    fmt_time,
+    fnv32a,
+    get_condition,
+    labels_of,
+    owned,
+    owner_ref,
+    parse_time,
+    record_event,
+    remove_condition,
+    safe_encode,
+    scaled_value,
+    seconds_since,
+    set_condition,
+    template_hash,
+)
+from rollouts_widgets.sandbox.controllers.podsets import is_available, pods_by_owner
+
+RESOURCE = "rollouts.argoproj.io"
+POD_HASH = "rollouts-pod-template-hash"
+REVISION = "rollout.argoproj.io/revision"
+WORKLOAD_GENERATION = "rollout.argoproj.io/workload-generation"
+SCALE_DOWN_DEADLINE = "argo-rollouts.argoproj.io/scale-down-deadline"
+COMPONENT = "rollouts-controller"
+DEFAULT_PROGRESS_DEADLINE = 600
+
+
+class ArgoContext:
+    """One rollout in one round: what was read, and the status being built."""
+
+    def __init__(self, api: Api, rollout: Obj, template: Obj, rss: list[Obj],
+                 runs: list[Obj], experiments: list[Obj], pods: dict[str, list[Obj]]) -> None:
+        self.api = api
+        self.rollout = rollout
+        self.name = rollout["metadata"]["name"]
+        self.namespace = rollout["metadata"].get("namespace")
+        self.spec = rollout["spec"]
+        self.status: Obj = copy.deepcopy(rollout.get("status") or {})
+        self.template = template
+        self.replicas = as_int(self.spec.get("replicas"), 1)
+        self.pod_hash = template_hash(template, drop_labels=(POD_HASH,))
+        self.rss = rss
+        self.runs = {r["metadata"]["name"]: r for r in runs}
+        self.experiments = {e["metadata"]["name"]: e for e in experiments}
+        self.pods = pods
+        self.now = api.now()
+        self.abort_message = ""
+
+    # -- ReplicaSets --
+    def rs_by_hash(self, pod_hash: str | None) -> Obj | None:
+        if not pod_hash:
+            return None
+        return next((rs for rs in self.rss if labels_of(rs).get(POD_HASH) == pod_hash), None)
+
+    @property
+    def new_rs(self) -> Obj | None:
+        return self.rs_by_hash(self.pod_hash)
+
+    @property
+    def stable_rs(self) -> Obj | None:
+        return self.rs_by_hash(self.status.get("stableRS"))
+
+    def revision(self, rs: Obj | None = None) -> int:
+        return as_int(annotations_of(rs or self.new_rs or {}).get(REVISION))
+
+    def scale(self, rs: Obj | None, replicas: int) -> None:
+        if rs is None or as_int(rs["spec"].get("replicas")) == replicas:
+            return
+        current = as_int(rs["spec"].get("replicas"))
+        want = copy.deepcopy(rs)
+        want["spec"]["replicas"] = replicas
+        if self.api.update("replicasets.apps", want) is not None:
+            rs["spec"]["replicas"] = replicas
+            direction = "up" if replicas > current else "down"
+            self.event("Normal", "ScalingReplicaSet",
+                       f"Scaled {direction} ReplicaSet {rs['metadata']['name']} (revision "
+                       f"{self.revision(rs)}) from {current} to {replicas}")
+
+    def scale_others(self, keep: set[str], replicas: int = 0) -> None:
+        """Scale every ReplicaSet not in ``keep`` (pod hashes) to ``replicas``."""
+        for rs in self.rss:
+            if labels_of(rs).get(POD_HASH) not in keep and not annotations_of(rs).get(
+                SCALE_DOWN_DEADLINE
+            ):
+                self.scale(rs, replicas)
+
+    def available(self, rs: Obj | None) -> int:
+        return as_int(((rs or {}).get("status") or {}).get("availableReplicas"))
+
+    def desired(self, rs: Obj | None) -> int:
+        return as_int((rs or {}).get("spec", {}).get("replicas"))
+
+    # -- status helpers --
+    def cond(self, ctype: str, status: str, reason: str, message: str) -> None:
+        self.status["conditions"] = set_condition(
+            self.status.get("conditions") or [], ctype, status, reason, message, self.now
+        )
+
+    def pause(self, reason: str) -> None:
+        conditions = self.status.setdefault("pauseConditions", [])
+        if not any(c.get("reason") == reason for c in conditions):
+            conditions.append({"reason": reason, "startTime": fmt_time(self.now)})
+            self.status["controllerPause"] = True
+            self.event("Normal", "RolloutPaused", f"Rollout is paused ({reason})")
+
+    def pause_started(self, reason: str) -> str | None:
+        return next((c.get("startTime") for c in self.status.get("pauseConditions") or []
+                     if c.get("reason") == reason), None)
+
+    def resumed(self) -> bool:
+        """The user promoted: the controller's pause is on but its conditions were cleared."""
+        return bool(self.status.get("controllerPause")) and not self.status.get("pauseConditions")
+
+    def unpause(self) -> None:
+        self.status.pop("pauseConditions", None)
+        self.status.pop("controllerPause", None)
+
+    def abort(self, message: str) -> None:
+        self.status["abort"] = True
+        self.abort_message = message
+
+    def event(self, event_type: str, reason: str, message: str) -> None:
+        record_event(self.api, self.rollout, event_type, reason, message, COMPONENT)
+
+    def terminate_run(self, name: str | None) -> None:
+        run = self.runs.get(name or "")
+        if run and not run["spec"].get("terminate") and (run.get("status") or {}).get(
+            "phase"
+        ) not in ("Successful", "Failed", "Error", "Inconclusive"):
+            self.api.patch("analysisruns.argoproj.io", self.namespace, name,
+                           {"spec": {"terminate": True}})
+
+    def unique_name(self, base: str, taken: dict[str, Any]) -> str:
+        """``base``, or ``base.N`` when a run of that name exists (after a retry)."""
+        name, n = base, 0
+        while name in taken:
+            n += 1
+            name = f"{base}.{n}"
+        return name
+
+
+class ArgoRolloutController:
+    name = "argo-rollouts"
+
+    def reconcile(self, api: Api) -> None:
+        rollouts = api.list(RESOURCE)
+        if not rollouts:
+            return
+        all_rs = api.list("replicasets.apps")
+        runs = api.list("analysisruns.argoproj.io")
+        experiments = api.list("experiments.argoproj.io")
+        pods = pods_by_owner(api.list("pods"))
+        for rollout in rollouts:
+            self._sync(api, rollout, all_rs, runs, experiments, pods)
+
+    def _sync(self, api: Api, rollout: Obj, all_rs: list[Obj], runs: list[Obj],
+              experiments: list[Obj], pods: dict[str, list[Obj]]) -> None:
+        template, workload, problem = _resolve_template(api, rollout)
+        status = copy.deepcopy(rollout.get("status") or {})
+        if problem:
+            status["observedGeneration"] = str(rollout["metadata"].get("generation", 1))
+            status["conditions"] = set_condition(status.get("conditions") or [], "InvalidSpec",
+                                                 "True", "InvalidSpec", problem, api.now())
+            status.update(phase="Degraded", message=f"InvalidSpec: {problem}")
+            api.update_status(RESOURCE, rollout, status)
+            return
+        if workload is not None and _track_workload(api, rollout, workload):
+            return
+        ctx = ArgoContext(api, rollout, template, owned(all_rs, rollout), owned(runs, rollout),
+                          owned(experiments, rollout), pods)
+        if ctx.new_rs is None:
+            _create_rs(ctx)
+            return
+        if _bump_revision(ctx):
+            return
+        _detect_update(ctx)
+        strategy = rollout["spec"].get("strategy") or {}
+        if strategy.get("blueGreen") is not None:
+            from rollouts_widgets.sandbox.controllers.argo_bluegreen import sync_blue_green
+
+            sync_blue_green(ctx)
+        else:
+            from rollouts_widgets.sandbox.controllers.argo_canary import sync_canary
+
+            sync_canary(ctx)
+        _restart(ctx)
+        if workload is not None:
+            _scale_down_workload(ctx, workload)
+        _finish_status(ctx, workload)
+        api.update_status(RESOURCE, rollout, ctx.status)
+
+
+# -- template, workloadRef --
+def _resolve_template(api: Api, rollout: Obj) -> tuple[Obj, Obj | None, str]:
+    ref = rollout["spec"].get("workloadRef")
+    if not ref:
+        return copy.deepcopy(rollout["spec"].get("template") or {}), None, ""
+    if ref.get("kind") != "Deployment":
+        return {}, None, f"workloadRef kind {ref.get('kind')!r} is not supported"
+    workload = api.get("deployments.apps", rollout["metadata"].get("namespace"),
+                       ref.get("name", ""))
+    if workload is None:
+        return {}, None, f'Deployment.apps "{ref.get("name")}" not found'
+    return copy.deepcopy(workload["spec"].get("template") or {}), workload, ""
+
+
+def _track_workload(api: Api, rollout: Obj, workload: Obj) -> bool:
+    """Record the referenced Deployment's generation on the rollout, as Argo does."""
+    generation = str(workload["metadata"].get("generation", 1))
+    if annotations_of(rollout).get(WORKLOAD_GENERATION) == generation:
+        return False
+    want = copy.deepcopy(rollout)
+    want["metadata"].setdefault("annotations", {})[WORKLOAD_GENERATION] = generation
+    api.update(RESOURCE, want)
+    return True
+
+
+def _scale_down_workload(ctx: ArgoContext, workload: Obj) -> None:
+    """``workloadRef.scaleDown``: ``never`` (the default) leaves the Deployment alone;
+    ``onsuccess`` scales it to 0 once the rollout is healthy; ``progressively`` as the
+    rollout's pods become available."""
+    mode = (ctx.spec.get("workloadRef") or {}).get("scaleDown", "never")
+    ctx.status["workloadObservedGeneration"] = str(workload["metadata"].get("generation", 1))
+    current = as_int(workload["spec"].get("replicas"), 1)
+    if mode == "progressively":
+        target = max(ctx.replicas - as_int(ctx.status.get("availableReplicas")), 0)
+    elif mode == "onsuccess" and ctx.status.get("stableRS") == ctx.pod_hash and as_int(
+        ctx.status.get("availableReplicas")
+    ) >= ctx.replicas:
+        target = 0
+    else:
+        return
+    if target < current:
+        want = copy.deepcopy(workload)
+        want["spec"]["replicas"] = target
+        ctx.api.update("deployments.apps", want)
+
+
+# -- ReplicaSets and revisions --
+def _create_rs(ctx: ArgoContext) -> None:
+    template = copy.deepcopy(ctx.template)
+    template.setdefault("metadata", {}).setdefault("labels", {})[POD_HASH] = ctx.pod_hash
+    selector = copy.deepcopy(ctx.spec.get("selector") or {
+        "matchLabels": {k: v for k, v in template["metadata"]["labels"].items() if k != POD_HASH}
+    })
+    selector.setdefault("matchLabels", {})[POD_HASH] = ctx.pod_hash
+    revision = max((ctx.revision(rs) for rs in ctx.rss), default=0) + 1
+    first = not ctx.rss
+    rs = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": f"{ctx.name}-{ctx.pod_hash}",
+            "namespace": ctx.namespace,
+            "labels": dict(template["metadata"]["labels"]),
+            "annotations": {REVISION: str(revision)},
+            "ownerReferences": [owner_ref(ctx.rollout)],
+        },
+        "spec": {
+            "replicas": ctx.replicas if first else 0,
+            "minReadySeconds": as_int(ctx.spec.get("minReadySeconds")),
+            "selector": selector,
+            "template": template,
+        },
+    }
+    if ctx.api.create("replicasets.apps", rs) is not None:
+        ctx.event("Normal", "RolloutUpdated", f"Rollout updated to revision {revision}")
+        ctx.event("Normal", "NewReplicaSetCreated",
+                  f"Created ReplicaSet {rs['metadata']['name']} (revision {revision})")
+
+
+def _bump_revision(ctx: ArgoContext) -> bool:
+    """A template that matches an older ReplicaSet re-uses it with the next revision (undo)."""
+    new_rs = ctx.new_rs
+    top = max((ctx.revision(rs) for rs in ctx.rss if rs is not new_rs), default=0)
+    if new_rs is None or ctx.revision(new_rs) > top:
+        return False
+    want = copy.deepcopy(new_rs)
+    want["metadata"]["annotations"][REVISION] = str(top + 1)
+    ctx.api.update("replicasets.apps", want)
+    ctx.event("Normal", "RolloutUpdated", f"Rollout updated to revision {top + 1}")
+    return True
+
+
+def steps_hash(rollout: Obj) -> str:
+    steps = ((rollout["spec"].get("strategy") or {}).get("canary") or {}).get("steps")
+    return safe_encode(fnv32a(json.dumps(steps or [], sort_keys=True)))
+
+
+def _detect_update(ctx: ArgoContext) -> None:
+    """A new pod template: reset the release state (first deploy: adopt it as stable)."""
+    status = ctx.status
+    if status.get("currentPodHash") == ctx.pod_hash:
+        return
+    steps = canary_steps(ctx.rollout)
+    first = not status.get("stableRS")
+    if first:
+        status["stableRS"] = ctx.pod_hash
+    status["currentPodHash"] = ctx.pod_hash
+    ctx.unpause()
+    for key in ("abort", "abortedAt", "promoteFull"):
+        status.pop(key, None)
+    if (ctx.rollout["spec"].get("strategy") or {}).get("blueGreen") is None:
+        status["canary"] = {}
+        status["currentStepHash"] = steps_hash(ctx.rollout)
+        if steps:
+            skip = first or status.get("stableRS") == ctx.pod_hash
+            status["currentStepIndex"] = len(steps) if skip else 0
+    status["conditions"] = remove_condition(status.get("conditions"), "InvalidSpec")
+
+
+def canary_steps(rollout: Obj) -> list[Obj]:
+    canary = (rollout["spec"].get("strategy") or {}).get("canary") or {}
+    return [s if isinstance(s, dict) else {} for s in canary.get("steps") or []]
+
+
+# -- restart --
+def _restart(ctx: ArgoContext) -> None:
+    """``spec.restartAt``: replace pods created before it, one at a time, then record
+    ``status.restartedAt``."""
+    restart_at = ctx.spec.get("restartAt")
+    when = parse_time(restart_at)
+    if not when or when > ctx.now or ctx.status.get("restartedAt") == restart_at:
+        return
+    pods = [p for rs in ctx.rss for p in ctx.pods.get(rs["metadata"]["uid"], [])]
+    stale = sorted(
+        (p for p in pods if (parse_time(p["metadata"].get("creationTimestamp")) or when) < when),
+        key=lambda p: p["metadata"].get("creationTimestamp", ""),
+    )
+    if not stale:
+        ctx.status["restartedAt"] = restart_at
+        ctx.event("Normal", "RolloutRestarted", "Rollout restarted")
+        return
+    wanted = sum(ctx.desired(rs) for rs in ctx.rss)
+    if all(is_available(ctx.api, p) for p in pods) and len(pods) >= wanted:
+        pod = stale[0]
+        ctx.api.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
+        ctx.event("Normal", "RolloutRestarting", f"Restarted pod {pod['metadata']['name']}")
+
+
+# -- status, conditions, phase --
+def _finish_status(ctx: ArgoContext, workload: Obj | None) -> None:
+    status = ctx.status
+    new_rs = ctx.new_rs
+    rs_status = [rs.get("status") or {} for rs in ctx.rss]
+    before = copy.deepcopy(ctx.rollout.get("status") or {})
+    status["observedGeneration"] = str(ctx.rollout["metadata"].get("generation", 1))
+    status["replicas"] = sum(as_int(s.get("replicas")) for s in rs_status)
+    status["updatedReplicas"] = as_int(((new_rs or {}).get("status") or {}).get("replicas"))
+    status["readyReplicas"] = sum(as_int(s.get("readyReplicas")) for s in rs_status)
+    status["availableReplicas"] = sum(as_int(s.get("availableReplicas")) for s in rs_status)
+    status["HPAReplicas"] = status["replicas"]
+    labels = (ctx.spec.get("selector") or {}).get("matchLabels") or {
+        k: v for k, v in ((ctx.template.get("metadata") or {}).get("labels") or {}).items()
+    }
+    status["selector"] = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    if ctx.abort_message or status.get("abort"):
+        status.setdefault("abortedAt", fmt_time(ctx.now))
+    _conditions(ctx, before)
+    phase, message = compute_phase(ctx.rollout, status)
+    if phase != before.get("phase") and phase in ("Degraded", "Healthy"):
+        ctx.event("Warning" if phase == "Degraded" else "Normal",
+                  "RolloutAborted" if status.get("abort") else f"Rollout{phase}",
+                  message or f"Rollout is {phase.lower()}")
+    status["phase"], status["message"] = phase, message
+    if workload is None:
+        status.pop("workloadObservedGeneration", None)
+
+
+def _conditions(ctx: ArgoContext, before: Obj) -> None:
+    status, now = ctx.status, ctx.now
+    replicas = ctx.replicas
+    rs_name = (ctx.new_rs or {}).get("metadata", {}).get("name", "")
+    revision = ctx.revision()
+    paused = bool(ctx.spec.get("paused") or status.get("pauseConditions"))
+    complete = (
+        status.get("stableRS") == ctx.pod_hash
+        and status["updatedReplicas"] == replicas
+        and status["availableReplicas"] == replicas
+        and status["replicas"] == replicas
+    )
+    max_unavailable = scaled_value(
+        (((ctx.spec.get("strategy") or {}).get("canary") or {}).get("maxUnavailable", "25%")),
+        replicas, round_up=False,
+    )
+    if status["availableReplicas"] >= replicas - max_unavailable:
+        ctx.cond("Available", "True", "AvailableReason", "Rollout has minimum availability")
+    else:
+        ctx.cond("Available", "False", "AvailableReason", "Rollout does not have minimum "
+                 "availability")
+    progressing = get_condition(status.get("conditions"), "Progressing") or {}
+    moved = any(as_int(before.get(k)) != status[k]
+                for k in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas"))
+    if status.get("abort"):
+        message = f"Rollout aborted update to revision {revision}"
+        if ctx.abort_message:
+            message += f": {ctx.abort_message}"
+        elif progressing.get("reason") == "RolloutAborted":
+            message = progressing.get("message", message)
+        ctx.cond("Progressing", "False", "RolloutAborted", message)
+    elif paused:
+        ctx.cond("Progressing", "Unknown", "RolloutPaused", "Rollout is paused")
+    elif complete:
+        ctx.cond("Progressing", "True", "NewReplicaSetAvailable",
+                 f'ReplicaSet "{rs_name}" has successfully progressed.')
+    elif progressing.get("reason") == "ProgressDeadlineExceeded" and not moved:
+        pass
+    else:
+        ctx.cond("Progressing", "True", "ReplicaSetUpdated",
+                 f'ReplicaSet "{rs_name}" is progressing.')
+        cond = get_condition(status["conditions"], "Progressing")
+        if moved:
+            cond["lastUpdateTime"] = fmt_time(now)
+        deadline = as_int(ctx.spec.get("progressDeadlineSeconds"), DEFAULT_PROGRESS_DEADLINE)
+        if seconds_since(ctx.api, cond.get("lastUpdateTime")) > deadline:
+            ctx.cond("Progressing", "False", "ProgressDeadlineExceeded",
+                     f'ReplicaSet "{rs_name}" has timed out progressing.')
+            if ctx.spec.get("progressDeadlineAbort"):
+                status["abort"] = True
+    if paused:
+        ctx.cond("Paused", "True", "RolloutPaused", "Rollout is paused")
+    elif get_condition(status.get("conditions"), "Paused"):
+        ctx.cond("Paused", "False", "RolloutResumed", "Rollout is resumed")
+    if complete:
+        ctx.cond("Completed", "True", "RolloutCompleted",
+                 f"Rollout completed update to revision {revision} ({ctx.pod_hash})")
+    else:
+        ctx.cond("Completed", "False", "RolloutCompleted", "Rollout not completed, started "
+                 f"update to revision {revision} ({ctx.pod_hash})")
+    phase, _ = compute_phase(ctx.rollout, status)
+    if phase == "Healthy":
+        ctx.cond("Healthy", "True", "RolloutHealthy", "Rollout is healthy")
+    else:
+        ctx.cond("Healthy", "False", "RolloutHealthy", "Rollout is not healthy")
+
+
+def compute_phase(rollout: Obj, status: Obj) -> tuple[str, str]:
+    """The controller's phase and message (reference/argo.md rule 5)."""
+    spec = rollout["spec"]
+    strategy = spec.get("strategy") or {}
+    conditions = status.get("conditions") or []
+    invalid = get_condition(conditions, "InvalidSpec")
+    if invalid and invalid.get("status") == "True":
+        return "Degraded", f"InvalidSpec: {invalid.get('message', '')}"
+    for cond in conditions:
+        if cond.get("reason") in ("RolloutAborted", "ProgressDeadlineExceeded"):
+            return "Degraded", f"{cond['reason']}: {cond.get('message', '')}"
+    if spec.get("paused"):
+        return "Paused", "manually paused"
+    pauses = status.get("pauseConditions") or []
+    if pauses:
+        return "Paused", pauses[0].get("reason", "")
+    if spec.get("restartAt") and spec.get("restartAt") != status.get("restartedAt") and (
+        parse_time(spec["restartAt"]) is not None
+    ):
+        return "Progressing", "rollout is restarting"
+    desired = as_int(spec.get("replicas"), 1)
+    updated = as_int(status.get("updatedReplicas"))
+    if updated < desired:
+        return "Progressing", "more replicas need to be updated"
+    if as_int(status.get("availableReplicas")) < updated:
+        return "Progressing", "updated replicas are still becoming available"
+    current = status.get("currentPodHash")
+    if strategy.get("blueGreen") is not None:
+        if (status.get("blueGreen") or {}).get("activeSelector") != current:
+            return "Progressing", "active service cutover pending"
+        if status.get("stableRS") != current:
+            return "Progressing", "waiting for analysis to complete"
+    else:
+        routed = bool((strategy.get("canary") or {}).get("trafficRouting"))
+        if not routed and as_int(status.get("replicas")) > updated:
+            return "Progressing", "old replicas are pending termination"
+        if status.get("stableRS") != current:
+            return "Progressing", "waiting for all steps to complete"
+    return "Healthy", ""
+
+
+def weight_replicas(weight: float, replicas: int) -> int:
+    return min(replicas, math.ceil(weight * replicas / 100 - 1e-9)) if weight > 0 else 0

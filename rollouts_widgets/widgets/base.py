@@ -131,7 +131,7 @@ class RowStreamWidget(anywidget.AnyWidget):
         self._rows: dict[str, dict[str, Any]] = {}
         self._pending_upserts: dict[str, RolloutView] = {}
         self._pending_deletes: set[str] = set()
-        self._pending_loaded = False
+        self._snapshot_seen = False
         self._ready: list[str] = []
         self._outbox: list[dict[str, Any]] = []
         self._status_dirty = True
@@ -140,6 +140,7 @@ class RowStreamWidget(anywidget.AnyWidget):
         self._last_flush = 0.0
         self._closed = False
         self._inflight: set[Future] = set()
+        self._loaded_event = threading.Event()
         self.on_msg(self._on_custom_msg)
         self._unsubscribe = source.subscribe(self._on_event)
         self._sender: threading.Thread | None = None
@@ -182,7 +183,7 @@ class RowStreamWidget(anywidget.AnyWidget):
                 fresh = {v.key: v for v in event.rollouts if self.wants(v)}
                 self._pending_upserts = fresh
                 self._pending_deletes = set(self._views) - set(fresh)
-                self._pending_loaded = True
+                self._snapshot_seen = True
             elif event.type == "upsert" and event.rollout is not None:
                 if self.wants(event.rollout):
                     self._pending_upserts[event.rollout.key] = event.rollout
@@ -354,22 +355,23 @@ class RowStreamWidget(anywidget.AnyWidget):
         Called by the sender thread (so messages keep their order); unit tests call it
         directly with the sender thread off.
         """
+        source_keys = None if self.loaded else self._source_keys()
         with self._lock:
             self._last_flush = time.monotonic()
             messages = self._patch_messages()
+            loaded = self.loaded or self._is_loaded(source_keys)
             for view in self._ready:
                 messages.extend(self._snapshot_messages(view))
             self._ready.clear()
             messages.extend(self._outbox)
             self._outbox.clear()
-            loaded = self._pending_loaded
             status = self.status() if self._status_dirty else None
             self._status_dirty = False
             error = self._last_error
         for msg in messages:
             self.send(msg)
         traits: dict[str, Any] = dict(status or {})
-        if loaded:
+        if loaded and not self.loaded:
             traits["loaded"] = True
         if status is not None:
             traits["last_error"] = error
@@ -378,7 +380,25 @@ class RowStreamWidget(anywidget.AnyWidget):
             with self.hold_sync():
                 for name, value in changed.items():
                     setattr(self, name, value)
+        if loaded:
+            self._loaded_event.set()
         return messages
+
+    def wait_loaded(self, timeout: float | None = None) -> bool:
+        """Wait until the source's first full listing has been sent (``loaded``)."""
+        return self._loaded_event.wait(timeout)
+
+    def _source_keys(self) -> set[str] | None:
+        """Keys of the rows the source holds now (None for a source that cannot list)."""
+        views = getattr(self._source, "views", None)
+        return {v.key for v in views() if self.wants(v)} if callable(views) else None
+
+    def _is_loaded(self, source_keys: set[str] | None) -> bool:
+        """Loaded = the source has listed (``synced``) and every row it had is sent."""
+        synced = getattr(self._source, "synced", self._snapshot_seen)
+        if not synced:
+            return False
+        return source_keys is None or source_keys <= set(self._views)
 
     def _patch_messages(self) -> list[dict[str, Any]]:
         upserts = []

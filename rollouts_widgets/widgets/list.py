@@ -112,8 +112,10 @@ class RolloutList(RowStreamWidget):
         )
 
     def _no_crds(self) -> bool:
-        discovery = getattr(self._cluster, "discovery", None)
-        return bool(getattr(discovery, "none", False))
+        """True when no cluster behind the list serves a rollout CRD (a Fleet has several)."""
+        fleet = getattr(self._cluster, "clusters", None)
+        members = list(fleet.values()) if isinstance(fleet, dict) else [self._cluster]
+        return all(getattr(getattr(c, "discovery", None), "none", False) for c in members)
 
     # -- validation of everything the browser (or a user) sets ---------------------------------
 
@@ -192,6 +194,11 @@ class RolloutList(RowStreamWidget):
         """The rows the user sees, in the table's order, as a ``rollouts_frame``."""
         return rollouts_frame(self.visible_views())
 
+    def close(self) -> None:
+        """Stop the widget and the store it opened (shared watchers stop with their last user)."""
+        super().close()
+        self._source.close()
+
     # -- representations ----------------------------------------------------------------------
 
     def __repr__(self) -> str:
@@ -209,7 +216,7 @@ class RolloutList(RowStreamWidget):
         views = self._static_views()
         several = len({v.cluster for v in views}) > 1
         headers = [*(["Cluster"] if several else []), "Namespace", "Name", "Provider",
-                   "Strategy", "Status", "Step", "Weight", "Ready", "Images"]
+                   "Strategy", "Status", "Step", "Weight", "Ready", "Images", "Message"]
         rows = []
         for v in views[:STATIC_ROWS]:
             step = f"{v.step_index or '-'}/{v.step_count}" if v.step_count else ""
@@ -219,7 +226,8 @@ class RolloutList(RowStreamWidget):
             ready = f"{'-' if v.ready_replicas is None else v.ready_replicas}/" + (
                 "-" if v.replicas is None else str(v.replicas))
             rows.append([*([v.cluster] if several else []), v.namespace, v.name, v.provider,
-                         v.strategy, v.status, step, weight, ready, ", ".join(v.images)])
+                         v.strategy, v.status, step, weight, ready, ", ".join(v.images),
+                         v.message])
         more = f" (first {STATIC_ROWS})" if len(views) > STATIC_ROWS else ""
         return static_table(headers, rows, f"{self!r}: {len(views)} rollouts{more}")
 

@@ -487,6 +487,12 @@ export class ListView {
       keep.set(row.key, entry);
     }
     for (const [key, entry] of this.rendered) if (!keep.has(key)) entry.el.remove();
+    // DOM order = visual order, for screen readers and anyone reading the grid's rows.
+    let i = 0;
+    for (const { el } of keep.values()) {
+      if (this.body.children[i] !== el) this.body.insertBefore(el, this.body.children[i] ?? null);
+      i++;
+    }
     this.rendered = keep;
   }
 

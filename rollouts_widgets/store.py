@@ -282,6 +282,8 @@ class Store:
                         for sid, (callback, start) in subs:
                             if seq > start and sid in self._subs:
                                 self._call(callback, event)
+                    with self._lock:
+                        self._changed.notify_all()  # wait_until() may watch subscribers
             finally:
                 self._delivering = None
                 self._delivery.release()

@@ -277,12 +277,15 @@ class ClusterActions:
                     f"({first} -> {seen}); not applied, check the rollout and try again",
                 )
             writes, response = self._plan(action, obj, related, args)
+            sent = 0
             try:
                 for write in writes:
                     self._send(write)
+                    sent += 1
             except RolloutsError as exc:
-                # Only the first write carries a precondition; a conflict there changed nothing.
-                if exc.code == errors.CONFLICT and write is writes[0] and attempt < MAX_ATTEMPTS:
+                # Only the first write carries a precondition: a 409 there changed nothing,
+                # so read again and plan again.
+                if exc.code == errors.CONFLICT and sent == 0 and attempt < MAX_ATTEMPTS:
                     continue
                 raise
             if response is not None:

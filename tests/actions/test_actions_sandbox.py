@@ -13,12 +13,14 @@ from rollouts_widgets import errors
 from rollouts_widgets.actions.rollback import RolloutRollbackResponse
 from rollouts_widgets.errors import RolloutsError
 from rollouts_widgets.flags import Flags
+from rollouts_widgets.kube.resources import KRUISE_ROLLOUTS_V1BETA1
 from rollouts_widgets.model.analysis import RolloutAnalysisSummary
 
 KRUISE = "rollouts.rollouts.kruise.io"
 ARGO = "rollouts.argoproj.io"
 DEPLOYMENTS = "deployments.apps"
 _names = itertools.count(1)
+_KRUISE_GVR = KRUISE_ROLLOUTS_V1BETA1
 
 
 @pytest.fixture(scope="module")
@@ -706,3 +708,25 @@ def test_wait_for_is_driven_by_the_live_store(sb, admin):
     )
     waiter.join(30)
     assert result["view"].step_index == 2
+
+
+def test_conflicts_are_retried_a_bounded_number_of_times(sb, admin):
+    ns = kruise_case(sb)
+    sb.faults.fail_next(2, status=409, verb="patch")
+    admin.pause(f"{ns}/app")
+    assert stored(sb, KRUISE, ns)["spec"]["strategy"]["paused"] is True
+    sb.faults.fail_next(6, status=409, verb="patch")
+    try:
+        with pytest.raises(RolloutsError) as err:
+            admin.resume(f"{ns}/app")
+        assert err.value.code == errors.CONFLICT
+        # Exactly five attempts: one injected conflict is left for the next patch, no more.
+        probe = sb.connect().resources
+        with pytest.raises(RolloutsError) as err:
+            probe.patch(_KRUISE_GVR, ns, "app", {"metadata": {"labels": {"probe": "1"}}})
+        assert err.value.code == errors.CONFLICT
+        probe.patch(_KRUISE_GVR, ns, "app", {"metadata": {"labels": {"probe": "2"}}})
+    finally:
+        sb.faults.reset()
+    obj = stored(sb, KRUISE, ns)
+    assert (obj["spec"]["strategy"]["paused"], obj["metadata"]["labels"]) == (True, {"probe": "2"})

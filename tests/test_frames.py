@@ -386,3 +386,57 @@ def test_records_frame_times_and_bad_values():
     with pytest.raises(RolloutsError) as err:
         frames.records_frame([{"n": "three"}], schema)
     assert err.value.code == "INVALID_INPUT" and "'n'" in err.value.message
+
+
+# -- the live engine as a source (real sandbox API server, real watcher and store) ------------
+
+_RESOURCES = {"Rollout": "rollouts.argoproj.io", "ReplicaSet": "replicasets.apps",
+              "Pod": "pods", "Event": "events"}
+
+
+def test_frames_from_the_live_store_and_cluster():
+    """The fixture's objects served by the sandbox: frames read the store and the cluster."""
+    rollout, related = _argo_canary()
+    with rw.Sandbox(controllers=False) as sandbox:
+        for namespace in ("shop", "other"):
+            sandbox.storage.create("namespaces", {"metadata": {"name": namespace}})
+        uids: dict[str, str] = {}  # the server assigns uids: keep ownerReferences pointing right
+        for obj in [rollout, *related]:
+            for owner in obj["metadata"].get("ownerReferences", []):
+                owner["uid"] = uids.get(owner.get("uid"), owner.get("uid"))
+            created = sandbox.storage.create(_RESOURCES[obj["kind"]], obj)
+            if obj["metadata"].get("uid"):
+                uids[obj["metadata"]["uid"]] = created["metadata"]["uid"]
+        cluster = sandbox.connect()
+        try:
+            with cluster.store() as store:
+                assert store.wait_synced()
+                rows = rw.rollouts_frame(store)
+                assert list(rows["key"]) == ["sandbox/shop/checkout"]
+                assert (rows.iloc[0]["status"], rows.iloc[0]["step_index"],
+                        rows.iloc[0]["set_weight"]) == ("Progressing", 1, 25)
+                steps = rw.steps_frame(store, "shop/checkout")
+                assert list(steps["label"]) == ["Set Weight: 25%", "Pause"]
+                revisions = rw.revisions_frame(cluster, "shop/checkout")
+                assert list(revisions["role"]) == ["canary", "stable", "old"]
+                assert list(revisions["pod_count"]) == [1, 2, 1]
+                pods = rw.pods_frame(cluster, "shop/checkout")
+                # the server drops deletionTimestamp on create: the old pod is just Ready
+                assert list(pods["state"]) == ["CrashLoopBackOff", "Ready", "Ready", "Ready"]
+                assert pods.iloc[0]["restarts"] == 7
+
+                cluster.pause("shop/checkout")
+                assert store.wait_until(lambda s: s.get("shop/checkout").status == "Paused", 10)
+                changes = rw.events_frame(store)
+                change = changes[changes["type"] == "upsert"].iloc[-1]
+                assert (change["status_before"], change["status_after"]) == (
+                    "Progressing", "Paused"
+                )
+                timeline = rw.timeline_frame(store, "shop/checkout")
+                assert list(timeline["status"])[-1] == "Paused"
+                actions = rw.actions_frame(cluster)
+                assert [(a.action, a.ok, a.user, a.name) for a in actions.itertuples()] == [
+                    ("PAUSE", True, "sandbox-admin", "checkout")
+                ]
+        finally:
+            cluster.close()

@@ -74,7 +74,7 @@ def unknown_view(obj: Any, cluster: str, message: str) -> RolloutView:
     provider = PROVIDERS.get(api_group(api_version), ("", None))[0]
     return RolloutView(
         cluster=cluster,
-        provider=provider,  # type: ignore[arg-type]  # "" when the group is not recognised
+        provider=provider,  # "" when the group is not recognised
         api_version=api_version,
         strategy="",
         status="Unknown",

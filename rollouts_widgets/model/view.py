@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
-Provider = Literal["kruise", "argo"]
+Provider = Literal["kruise", "argo", ""]  # "" when the group is not recognised
 Status = Literal["Healthy", "Progressing", "Paused", "Failed", "Disabled", "Unknown"]
 StepState = Literal["done", "current", "paused", "awaiting-approval", "pending"]
 

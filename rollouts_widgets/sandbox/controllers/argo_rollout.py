@@ -58,7 +58,8 @@ class ArgoContext:
         self.status: Obj = copy.deepcopy(rollout.get("status") or {})
         self.template = template
         self.replicas = as_int(self.spec.get("replicas"), 1)
-        self.pod_hash = template_hash(template, drop_labels=(POD_HASH,))
+        self.pod_hash = template_hash(template, drop_labels=(POD_HASH,),
+                                      collision_count=as_int(self.status.get("collisionCount")))
         self.rss = rss
         self.runs = {r["metadata"]["name"]: r for r in runs}
         self.experiments = {e["metadata"]["name"]: e for e in experiments}
@@ -287,6 +288,11 @@ def _create_rs(ctx: ArgoContext) -> None:
         ctx.event("Normal", "RolloutUpdated", f"Rollout updated to revision {revision}")
         ctx.event("Normal", "NewReplicaSetCreated",
                   f"Created ReplicaSet {rs['metadata']['name']} (revision {revision})")
+    elif ctx.api.get("replicasets.apps", ctx.namespace, rs["metadata"]["name"]) is not None:
+        # The name belongs to another owner (e.g. the workloadRef Deployment's own
+        # ReplicaSet): count the collision, which gives the next hash, as Argo does.
+        ctx.status["collisionCount"] = as_int(ctx.status.get("collisionCount")) + 1
+        ctx.api.update_status(RESOURCE, ctx.rollout, ctx.status)
 
 
 def _bump_revision(ctx: ArgoContext) -> bool:

@@ -25,7 +25,7 @@ from rollouts_widgets.sandbox.controllers.podsets import (
     POD_TEMPLATE_HASH,
     count_available,
     count_ready,
-    is_available,
+    is_ready,
     new_pod,
     pods_by_owner,
     removal_order,
@@ -102,14 +102,15 @@ class CloneSetController:
 
     def _remove(self, api: Api, pods: list[Obj], excess: int, budget: int,
                 min_ready: int) -> int:
-        """Delete up to ``excess`` pods; unavailable ones freely, available ones within the
-        availability ``budget``. Returns the budget left."""
+        """Delete up to ``excess`` pods: not-ready ones freely, ready ones within the
+        availability ``budget`` (a ready pod held back by minReadySeconds is kept too, which
+        is what keeps the old pods of a Kruise blue-green release). Returns the budget left."""
         for pod in removal_order(pods)[: max(excess, 0)]:
-            available = is_available(api, pod, min_ready)
-            if available and budget <= 0:
+            ready = is_ready(pod)
+            if ready and budget <= 0:
                 break
             api.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
-            budget -= 1 if available else 0
+            budget -= 1 if ready else 0
         return budget
 
     def _status(self, api: Api, cs: Obj, pods: list[Obj], new: list[Obj], replicas: int,

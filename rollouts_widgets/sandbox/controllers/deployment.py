@@ -45,7 +45,9 @@ def revision_of(obj: Obj, key: str = REVISION) -> int:
 
 
 def deployment_hash(deployment: Obj) -> str:
-    return template_hash(deployment["spec"].get("template"), drop_labels=(POD_TEMPLATE_HASH,))
+    collisions = as_int((deployment.get("status") or {}).get("collisionCount"))
+    return template_hash(deployment["spec"].get("template"), drop_labels=(POD_TEMPLATE_HASH,),
+                         collision_count=collisions)
 
 
 def kruise_partition(deployment: Obj) -> str | int | None:
@@ -133,6 +135,11 @@ class DeploymentController:
         }
         if api.create("replicasets.apps", rs) is not None:
             self._progressing(api, d, "NewReplicaSetCreated", f'Created new replica set "{name}"')
+        elif api.get("replicasets.apps", meta.get("namespace"), name) is not None:
+            # The name is taken by a ReplicaSet we do not own: the next hash, as k8s does.
+            status = copy.deepcopy(d.get("status") or {})
+            status["collisionCount"] = as_int(status.get("collisionCount")) + 1
+            api.update_status("deployments.apps", d, status)
 
     def _sync_rs_meta(self, api: Api, d: Obj, new_rs: Obj, old: list[Obj]) -> bool:
         """Keep the new ReplicaSet's revision the highest (a rollback re-uses an old one) and
@@ -247,6 +254,8 @@ class DeploymentController:
             "unavailableReplicas": max(replicas - available, 0),
         }
         status = {k: v for k, v in counts.items() if v or k == "observedGeneration"}
+        if before.get("collisionCount"):
+            status["collisionCount"] = before["collisionCount"]
         conditions = list(before.get("conditions") or [])
         now = api.now()
         rolling = (d["spec"].get("strategy") or {}).get("rollingUpdate") or {}

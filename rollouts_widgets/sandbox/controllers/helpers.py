@@ -263,14 +263,19 @@ def safe_encode(number: int, length: int | None = None) -> str:
     return "".join(_SAFE_ALPHABET[int(d) * 2 + (i % 2)] for i, d in enumerate(digits))
 
 
-def template_hash(template: Obj | None, drop_labels: tuple[str, ...] = ()) -> str:
+def template_hash(template: Obj | None, drop_labels: tuple[str, ...] = (),
+                  collision_count: int = 0) -> str:
     """A pod-template hash (fnv32a + safe encoding, like ``controller.ComputeHash``), ignoring
-    the given labels so that a ReplicaSet's own hash label does not change its hash."""
+    the given labels so that a ReplicaSet's own hash label does not change its hash; a
+    collision count (a name taken by someone else) gives another hash."""
     template = copy.deepcopy(template or {})
     labels = template.get("metadata", {}).get("labels") or {}
     for key in drop_labels:
         labels.pop(key, None)
-    return safe_encode(fnv32a(json.dumps(template, sort_keys=True, separators=(",", ":"))))
+    text = json.dumps(template, sort_keys=True, separators=(",", ":"))
+    if collision_count:
+        text += f"/{collision_count}"
+    return safe_encode(fnv32a(text))
 
 
 def strip_label(template: Obj | None, key: str) -> Obj:

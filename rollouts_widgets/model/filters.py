@@ -27,7 +27,8 @@ Query (the search box)
 Other filters (``filter_rows`` / ``filter_views``), combined with AND with the query
 -----------------------------------------------------------------------------------
 - ``statuses``: the row's status is one of them (case-insensitive; ``Degraded`` means
-  ``Failed``); empty = any status.
+  ``Failed``, in the selection and in a row); empty = any status. An unknown status name is
+  INVALID_INPUT in Python (the browser only offers the known ones).
 - ``needs_attention``: only rows needing attention.
 - ``favorites_only``: only rows whose key ``cluster/namespace/name`` is in ``favorites``.
 

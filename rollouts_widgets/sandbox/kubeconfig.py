@@ -6,6 +6,7 @@ client and ``rw.connect(kubeconfig=...)`` reach the sandbox like any cluster.
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,18 @@ ADMIN_CONTEXT = "sandbox"
 VIEWER_CONTEXT = "sandbox-viewer"
 
 
-def kubeconfig_dict(url: str, admin_token: str, viewer_token: str) -> dict[str, Any]:
+def kubeconfig_dict(
+    url: str, admin_token: str, viewer_token: str, ca_pem: bytes | None = None
+) -> dict[str, Any]:
+    cluster: dict[str, Any] = {"server": url}
+    if ca_pem is not None:
+        cluster["certificate-authority-data"] = base64.b64encode(ca_pem).decode()
     users = {ADMIN_CONTEXT: ("sandbox-admin", admin_token),
              VIEWER_CONTEXT: ("sandbox-viewer", viewer_token)}
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "sandbox", "cluster": {"server": url}}],
+        "clusters": [{"name": "sandbox", "cluster": cluster}],
         "users": [{"name": user, "user": {"token": token}} for user, token in users.values()],
         "contexts": [
             {"name": context, "context": {"cluster": "sandbox", "user": user,

@@ -31,6 +31,7 @@ from rollouts_widgets.sandbox.manifests import (
 )
 from rollouts_widgets.sandbox.server import SandboxServer
 from rollouts_widgets.sandbox.storage import ObjectStore
+from rollouts_widgets.sandbox.tls import make_certificate, openssl_available, server_context
 
 
 def _make_clock(kind: str, speed: float) -> Any:
@@ -54,6 +55,7 @@ class Sandbox:
         admin_endpoints: bool = False,
         kubeconfig_path: str | os.PathLike[str] | None = None,
         controllers: bool = True,
+        tls: bool | None = None,
     ) -> None:
         versions = tuple(kruise_versions)
         if not versions or any(v not in ("v1beta1", "v1alpha1") for v in versions):
@@ -63,6 +65,9 @@ class Sandbox:
         self.clock = _make_clock(clock, speed)
         self.storage = ObjectStore(now=self.clock.now)
         self.authorizer = Authorizer.default()
+        self._temp_dir: str | None = None
+        self._ca_pem: bytes | None = None
+        self.tls = openssl_available() if tls is None else tls
         self.server = SandboxServer(
             self.storage, self.authorizer, port=port, kruise_versions=versions,
             admin_endpoints=admin_endpoints, admin_actions={"advance": self._admin_advance},
@@ -74,7 +79,6 @@ class Sandbox:
         self.scenario: Any = None
         self._kubeconfig_wanted = Path(kubeconfig_path) if kubeconfig_path else None
         self._kubeconfig: Path | None = None
-        self._temp_dir: str | None = None
         self._started = False
         self._populated = False
 
@@ -87,6 +91,10 @@ class Sandbox:
         if not self._populated:
             self._populate()
             self._populated = True
+        if self.tls and self.server.ssl_context is None:
+            cert, key = make_certificate(Path(self._work_dir()) / "tls")
+            self._ca_pem = cert.read_bytes()
+            self.server.ssl_context = server_context(cert, key)
         self.server.start()
         self._write_kubeconfig()
         self._start_controllers()
@@ -104,9 +112,12 @@ class Sandbox:
         if self.data_dir is not None:
             self.save(self.data_dir)
         if self._temp_dir is not None:
+            # The certificate lives on in the server's SSL context; a restart writes a new
+            # kubeconfig.
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
-            self._kubeconfig = None
+            if self._kubeconfig_wanted is None:
+                self._kubeconfig = None
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -147,14 +158,19 @@ class Sandbox:
         else:
             self.controllers.start()
 
+    def _work_dir(self) -> str:
+        """A private temporary directory (certificate, kubeconfig), removed by ``stop()``."""
+        if self._temp_dir is None:
+            self._temp_dir = tempfile.mkdtemp(prefix="rw-sandbox-")
+        return self._temp_dir
+
     def _write_kubeconfig(self) -> None:
         if self._kubeconfig_wanted is not None:
             target = self._kubeconfig_wanted
         else:
-            self._temp_dir = self._temp_dir or tempfile.mkdtemp(prefix="rw-sandbox-")
-            target = Path(self._temp_dir) / "kubeconfig"
+            target = Path(self._work_dir()) / "kubeconfig"
         config = kubeconfig_dict(self.url, self.authorizer.token_for(ADMIN),
-                                 self.authorizer.token_for(VIEWER))
+                                 self.authorizer.token_for(VIEWER), self._ca_pem)
         self._kubeconfig = write_kubeconfig(target, config)
 
     # --- handles -----------------------------------------------------------------------

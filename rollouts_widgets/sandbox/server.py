@@ -13,6 +13,7 @@ import binascii
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from rollouts_widgets.sandbox import conversion
 from rollouts_widgets.sandbox.auth import ADMIN, Authorizer, forbidden_message
 from rollouts_widgets.sandbox.discovery import KUBE_VERSION, Discovery
 from rollouts_widgets.sandbox.faults import Faults, reason_for
+from rollouts_widgets.sandbox.openapi import OpenAPI
 from rollouts_widgets.sandbox.patch import apply_patch
 from rollouts_widgets.sandbox.resources import ResourceType, api_error, status_body
 from rollouts_widgets.sandbox.selectors import combined
@@ -83,6 +85,14 @@ class _HTTPServer(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
+        if app.ssl_context is not None:
+            # The handshake runs in the request thread (see _Handler.setup), never in the
+            # accept loop, so a silent client cannot stall the server.
+            self.socket = app.ssl_context.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("sandbox: connection error from %s", client_address, exc_info=True)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, addr = super().get_request()
@@ -109,10 +119,28 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "rollouts-widgets-sandbox"
     sys_version = ""
+    timeout = 600  # idle keep-alive connections are closed after this many seconds
     server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.tls_failed = False
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (OSError, ssl.SSLError):
+                self.tls_failed = True
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
+
+    def handle(self) -> None:
+        if self.tls_failed:
+            return
+        try:
+            super().handle()
+        except (OSError, ssl.SSLError):
+            self.close_connection = True  # a client that went away or spoke no TLS
 
     def _dispatch(self) -> None:
         self.server.app.handle(self)
@@ -165,15 +193,18 @@ class SandboxServer:
         admin_endpoints: bool = False,
         admin_actions: dict[str, Any] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.store = store
         self.authorizer = authorizer
         self.host = host
         self.port = port
         self.discovery = Discovery(tuple(kruise_versions))
+        self.openapi = OpenAPI(self.discovery)
         self.admin_endpoints = admin_endpoints
         self.admin_actions = admin_actions or {}
         self.max_body_bytes = max_body_bytes
+        self.ssl_context = ssl_context
         self.bookmark_interval = 30.0
         self.faults = Faults(store, refuse=self.refuse_connections)
         self._httpd: _HTTPServer | None = None
@@ -187,7 +218,8 @@ class SandboxServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def start(self) -> None:
         with self._lock:
@@ -308,7 +340,10 @@ class SandboxServer:
             self._drain(req)
             raise http_error(404, "the server could not find the requested resource",
                              "NotFound")
-        if not self.authorizer.allowed(user, route.verb, self._rbac_resource(route)):
+        # Every authenticated user may ask what it may do (system:basic-user on real clusters).
+        is_review = route.rt.plural == "selfsubjectaccessreviews"
+        if not is_review and not self.authorizer.allowed(user, route.verb,
+                                                         self._rbac_resource(route)):
             self._drain(req)
             message = forbidden_message(user, route.verb, route.rt.plural, route.rt.group,
                                         route.namespace, route.name, route.subresource)
@@ -328,6 +363,10 @@ class SandboxServer:
 
     def _discovery(self, path: str) -> dict[str, Any] | None:
         d = self.discovery
+        if path == "/openapi/v3":
+            return self.openapi.root()
+        if path.startswith("/openapi/v3/"):
+            return self.openapi.document(path[len("/openapi/v3/"):])
         if path == "/api":
             return d.api_versions(f"{self.host}:{self.port}")
         if path == "/apis":
@@ -389,6 +428,8 @@ class SandboxServer:
     ) -> tuple[Any, str]:
         """(decoded body, media type). 415 / 413 / 400 as the real server answers."""
         media = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if not media and isinstance(allowed, tuple):
+            media = allowed[0]  # the real server reads a body without a type as JSON
         length_text = req.headers.get("Content-Length")
         if req.headers.get("Transfer-Encoding") or not length_text or not length_text.isdigit():
             req.close_connection = True

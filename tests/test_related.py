@@ -277,3 +277,10 @@ def test_kruise_canary_deployment_label_may_hold_the_stable_uid():
 def test_revision_health(fixture, health):
     rollout, related = load(fixture)
     assert [r.health for r in revisions(rollout, related)] == health
+
+
+def test_argo_bluegreen_without_selectors_uses_the_stable_replicaset_as_active():
+    rollout, related = load("argo_bluegreen")
+    del rollout["status"]["blueGreen"]
+    roles = {r.name: r.role for r in revisions(rollout, related)}
+    assert roles == {"web-bbb222": "old", "web-aaa111": "active", "web-ccc333": "old"}

@@ -8,7 +8,8 @@ Revisions and their roles
   revision from ``rollout.argoproj.io/revision`` (``deployment.kubernetes.io/revision`` for the
   Deployment's own ones); hash label ``rollouts-pod-template-hash``. Canary: ``stable`` =
   ``status.stableRS``, ``canary`` = ``status.currentPodHash``. Blue-green: ``active`` =
-  ``status.blueGreen.activeSelector``, ``preview`` = ``previewSelector``. Others are ``old``.
+  ``status.blueGreen.activeSelector`` (else ``stableRS``), ``preview`` = ``previewSelector``.
+  Others are ``old``.
 - Kruise, Deployment workload: ReplicaSets of the Deployment and of its canary Deployment
   (labelled ``rollouts.kruise.io/canary-deployment=<name>``); ``stable`` = the status's
   ``stableRevision``, ``canary`` = ``podTemplateHash`` (and every canary-Deployment RS). With no
@@ -294,7 +295,7 @@ def _argo_revisions(rollout: dict[str, Any], related: list[dict[str, Any]]) -> l
         owners.append((text(ref, "kind"), text(ref, "name"), text(workload, "metadata", "uid")))
     blue_green = bool(mapping(rollout, "spec", "strategy", "blueGreen"))
     stable, current = text(status, "stableRS"), text(status, "currentPodHash")
-    active = text(status, "blueGreen", "activeSelector")
+    active = text(status, "blueGreen", "activeSelector") or stable  # before the first cutover
     preview = text(status, "blueGreen", "previewSelector")
     pods = related_of(related, "Pod", namespace)
     result = []

@@ -23,6 +23,7 @@ _LAZY = {
     "analysis_frame": ("rollouts_widgets.frames", "analysis_frame"),
     "events_frame": ("rollouts_widgets.frames", "events_frame"),
     "timeline_frame": ("rollouts_widgets.frames", "timeline_frame"),
+    "plot_timeline": ("rollouts_widgets.frames", "plot_timeline"),
     "actions_frame": ("rollouts_widgets.frames", "actions_frame"),
     "Sandbox": ("rollouts_widgets.sandbox", "Sandbox"),
     "connect": ("rollouts_widgets.cluster", "connect"),

@@ -42,7 +42,7 @@ Contract (``ObjectStore``, thread-safe, one RLock):
   ``resource_version`` (all current objects as ADDED when it is None, "" or "0"), then
   streams live events. A resourceVersion older than the history raises a RolloutsError whose
   ``status`` is a 410 Gone (``reason: Expired``). ``compact()`` drops the history;
-  ``close_watches()`` ends every open watch.
+  ``close_watches()`` ends every open watch; ``watch_count`` / ``wait_for_watches(n)``.
 - ``resource_version`` - the current global resourceVersion (a string; one counter for all).
 - ``now`` - the clock function (aware UTC datetime); the sandbox points it at its clock.
 
@@ -190,6 +190,7 @@ class ObjectStore:
         self._history_limit = history_limit
         self._expired_rv = 0  # changes with rv <= this are no longer replayable
         self._watches: set[Watch] = set()
+        self._watch_opened = threading.Condition(self._lock)
         self._listeners: list[Listener] = []
         self._pending: deque[Change] = deque()
         for name in namespaces:
@@ -506,7 +507,17 @@ class ObjectStore:
                     if change.rv > since:
                         watch._offer(change)
             self._watches.add(watch)
+            self._watch_opened.notify_all()
         return watch
+
+    @property
+    def watch_count(self) -> int:
+        return len(self._watches)
+
+    def wait_for_watches(self, count: int = 1, timeout: float | None = None) -> bool:
+        """Block until at least ``count`` watches are open (tests: a client is listening)."""
+        with self._watch_opened:
+            return self._watch_opened.wait_for(lambda: len(self._watches) >= count, timeout)
 
     def _forget_watch(self, watch: Watch) -> None:
         with self._lock:

@@ -68,17 +68,20 @@ class ControllerManager:
             return self.api.writes - before
 
     def run_until_quiet(self, max_rounds: int = 200) -> int:
-        """Let the scenario act, then reconcile until a round writes nothing; the rounds run
-        (``max_rounds`` if the cluster never settles, e.g. a crash-looping pod at a due
-        restart is still settled: restarts happen only when time moves)."""
+        """Reconcile until a round writes nothing, then let the scenario act (its ``tick``)
+        and settle again if it changed something. Returns the rounds run (``max_rounds`` at
+        most, for a cluster that never settles)."""
         with self._lock:
-            tick = getattr(self.scenario, "tick", None)
-            if tick is not None:
-                tick(self.storage, self.clock)
-            for rounds in range(1, max_rounds + 1):
-                if not self.reconcile_round():
-                    return rounds
-            return max_rounds
+            rounds = 0
+            while rounds < max_rounds:
+                while rounds < max_rounds:
+                    rounds += 1
+                    if not self.reconcile_round():
+                        break
+                tick = getattr(self.scenario, "tick", None)
+                if tick is None or not tick(self.storage, self.clock):
+                    break
+            return rounds
 
     # -- background mode (real and scaled clocks) --
     def start(self) -> None:

@@ -378,3 +378,109 @@ def test_kruise_v1alpha1_only_cluster_gets_v1alpha1_writes():
         assert response.revision == "1"
         settle(old, lambda: status_of(old, ref), lambda s: s == "Healthy")
         assert pod_images(old, ns) == {"shop/app:1": 4}
+
+
+def test_kruise_restart_releases_a_new_revision_step_by_step(sb, cluster):
+    ns = namespace(sb, "r")
+    sb.apply(
+        [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"namespace": ns, "name": "app"},
+                "spec": {
+                    "replicas": 4,
+                    "selector": {"matchLabels": {"app": "app"}},
+                    "template": template("app", "shop/app:1"),
+                },
+            },
+            {
+                "apiVersion": "rollouts.kruise.io/v1beta1",
+                "kind": "Rollout",
+                "metadata": {"namespace": ns, "name": "app"},
+                "spec": {
+                    "workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "app"},
+                    "strategy": {"canary": {"steps": KRUISE_STEPS}},
+                },
+            },
+        ]
+    )
+    ref = f"{ns}/app"
+    settle(sb, lambda: status_of(sb, ref), lambda s: s == "Healthy")
+    cluster.restart(ref)
+    annotations = sb.storage.get("deployments.apps", ns, "app")["spec"]["template"]["metadata"][
+        "annotations"
+    ]
+    assert list(annotations) == ["kubectl.kubernetes.io/restartedAt"]
+    after = settle(sb, lambda: block(sb, ns), lambda b: b.get("currentStepState") == "StepPaused")
+    assert after["currentStepIndex"] == 1
+    assert after["podTemplateHash"] != after["stableRevision"]
+
+
+def test_argo_analysis_step_runs_show_in_the_summary_and_frame(sb, cluster):
+    ns = namespace(sb, "an")
+    sb.apply(
+        [
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "AnalysisTemplate",
+                "metadata": {"namespace": ns, "name": "success-rate"},
+                "spec": {
+                    "metrics": [
+                        {
+                            "name": "success-rate",
+                            "count": 2,
+                            "interval": "10s",
+                            "failureLimit": 1,
+                            "successCondition": "result[0] >= 0.95",
+                            "provider": {"web": {"url": "http://metrics.local/rate"}},
+                        }
+                    ]
+                },
+            },
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Rollout",
+                "metadata": {"namespace": ns, "name": "web"},
+                "spec": {
+                    "replicas": 2,
+                    "selector": {"matchLabels": {"app": "web"}},
+                    "template": template("web", "web:1"),
+                    "strategy": {
+                        "canary": {
+                            "steps": [
+                                {"setWeight": 50},
+                                {"analysis": {"templates": [{"templateName": "success-rate"}]}},
+                                {"pause": {}},
+                            ]
+                        }
+                    },
+                },
+            },
+        ]
+    )
+    ref = f"{ns}/web"
+    settle(sb, lambda: status_of(sb, ref), lambda s: s == "Healthy")
+    assert cluster.analysis(ref).status == "none"
+    cluster.set_image(ref, container="app", image="web:2")
+    settle(sb, lambda: status_of(sb, ref), lambda s: s == "Paused")
+    summary = cluster.analysis(ref)
+    assert (summary.source, summary.status) == ("argo", "Successful")
+    [run] = summary.runs
+    assert (run.kind, run.step_index, run.phase) == ("step", 2, "Successful")
+    [metric] = run.metrics
+    assert (metric.name, metric.count, metric.successful, metric.count_limit) == (
+        "success-rate",
+        2,
+        2,
+        2,
+    )
+    assert (metric.success_condition, metric.failure_limit, metric.provider) == (
+        "result[0] >= 0.95",
+        1,
+        "web",
+    )
+    assert [m.phase for m in metric.measurements] == ["Successful", "Successful"]
+    assert run.duration_seconds is not None and run.duration_seconds >= 10
+    frame = rw.analysis_frame(cluster, ref)
+    assert list(frame["metric"]) == ["success-rate", "success-rate"]

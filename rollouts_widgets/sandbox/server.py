@@ -25,7 +25,7 @@ import yaml
 
 from rollouts_widgets import errors
 from rollouts_widgets.errors import RolloutsError
-from rollouts_widgets.sandbox import conversion
+from rollouts_widgets.sandbox import conversion, protobuf
 from rollouts_widgets.sandbox.auth import ADMIN, Authorizer, forbidden_message
 from rollouts_widgets.sandbox.discovery import KUBE_VERSION, Discovery
 from rollouts_widgets.sandbox.faults import Faults, reason_for
@@ -442,6 +442,12 @@ class SandboxServer:
             err.close = True
             raise err
         raw = req.rfile.read(length)
+        if media == protobuf.MEDIA_TYPE and isinstance(allowed, tuple):
+            try:
+                return protobuf.decode(raw), media
+            except (protobuf.ProtobufError, UnicodeDecodeError) as exc:
+                raise http_error(415, f"the body of the request could not be decoded: {exc}; "
+                                 "send application/json", "UnsupportedMediaType") from None
         if media not in allowed:
             accepted = ", ".join(allowed)
             raise http_error(415, "the body of the request was in an unknown format - "

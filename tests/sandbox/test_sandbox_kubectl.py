@@ -172,3 +172,18 @@ def test_errors_come_back_as_statuses(applied, kubectl):
     assert code == 1
     assert err.startswith('The Rollout "Bad_Name" is invalid: metadata.name: Invalid value: '
                           '"Bad_Name": a lowercase RFC 1123 subdomain')
+
+
+def test_auth_can_i_and_create_namespace_over_protobuf(kubectl, sb):
+    assert kubectl("auth", "can-i", "patch", "rollouts.argoproj.io")[:2] == (0, "yes\n")
+    code, out, _ = kubectl("--context", "sandbox-viewer", "auth", "can-i", "patch",
+                           "rollouts.rollouts.kruise.io", "--subresource=status")
+    assert code == 1 and out.startswith("no")
+    assert kubectl("--context", "sandbox-viewer", "auth", "can-i", "watch", "pods")[1] == "yes\n"
+    code, out, err = kubectl("create", "namespace", "shop-kubectl")
+    assert code == 0, err
+    assert sb.storage.get("namespaces", None, "shop-kubectl")["status"] == {"phase": "Active"}
+    code, _, err = kubectl("create", "namespace", "shop-kubectl")
+    assert code == 1
+    assert err.strip() == 'Error from server (AlreadyExists): namespaces "shop-kubectl" already ' \
+        "exists"

@@ -730,3 +730,21 @@ def test_conflicts_are_retried_a_bounded_number_of_times(sb, admin):
         sb.faults.reset()
     obj = stored(sb, KRUISE, ns)
     assert (obj["spec"]["strategy"]["paused"], obj["metadata"]["labels"]) == (True, {"probe": "2"})
+
+
+def test_available_actions_asks_self_subject_access_review(sb, admin, viewer):
+    ns = kruise_case(sb)
+    ref = f"{ns}/app"
+    assert admin.available_actions(ref)["PROMOTE"] == (True, "")
+    avail = viewer.available_actions(ref)
+    assert avail["PROMOTE"] == (False, "not allowed to patch rollouts/status (rollouts.kruise.io)")
+    assert avail["PAUSE"] == (False, "not allowed to patch rollouts (rollouts.kruise.io)")
+    assert avail["SET-IMAGE"] == (False, "not allowed to patch deployments (apps)")
+    assert avail["RESUME"] == (False, "the rollout is not paused")  # state first, then RBAC
+    assert avail["ANALYSIS"] == (True, "")
+    # Answers are cached briefly: a failing API does not change them.
+    sb.faults.fail_next(1, status=503, verb="create")
+    try:
+        assert viewer.available_actions(ref) == avail
+    finally:
+        sb.faults.reset()

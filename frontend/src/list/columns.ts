@@ -79,7 +79,7 @@ export const COLUMNS: Column[] = [
   {
     id: "changed",
     title: "Changed",
-    width: "64px",
+    width: "84px",
     sort: "changed",
     cell: (r, now) => text(since(r.updated ?? r.created, now), r.updated ?? r.created ?? ""),
   },

@@ -81,7 +81,7 @@ export class ListView {
       role: "searchbox",
       class: "rw-search",
       "aria-label": "Search rollouts",
-      placeholder: "Search: name, namespace, image, label:value, !not, a, b   ( / )",
+      placeholder: "Search ( / ): name, image, label:value, !not, a, b",
       spellcheck: "false",
       autocomplete: "off",
     });
@@ -185,7 +185,7 @@ export class ListView {
   private setTrait(name: string, value: unknown): void {
     this.model.set(name, value);
     this.model.save_changes();
-    this.schedule();
+    this.render(); // at once: the user's own click must show before the next frame
   }
 
   private setQuery(query: string): void {

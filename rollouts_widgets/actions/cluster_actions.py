@@ -271,10 +271,11 @@ class ClusterActions:
             if first is None:
                 first = seen
             elif seen != first:
+                what = "its pod template" if action in (SET_IMAGE, ROLLBACK) else "its step"
                 raise RolloutsError(
                     errors.CONFLICT,
-                    f"{action}: {namespace}/{name} changed concurrently while retrying "
-                    f"({first} -> {seen}); not applied, check the rollout and try again",
+                    f"{action}: {what} changed concurrently ({namespace}/{name}); not applied, "
+                    "check the rollout and try again",
                 )
             writes, response = self._plan(action, obj, related, args)
             sent = 0
@@ -314,10 +315,6 @@ class ClusterActions:
 
     def _send(self, write: Write) -> dict[str, Any]:
         try:
-            if write.patch_type == "replace":
-                return self.resources.replace(
-                    write.gvr, write.namespace, write.name, write.body, write.subresource
-                )
             return self.resources.patch(
                 write.gvr,
                 write.namespace,
@@ -329,7 +326,7 @@ class ClusterActions:
         except RolloutsError as exc:
             raise _named(
                 exc,
-                write.verb,
+                "patch",
                 write.gvr,
                 write.subresource,
                 write.namespace,
@@ -621,5 +618,5 @@ def _message(action: str, obj: Mapping[str, Any], writes: list[Write]) -> str:
         return f"{action} {target}: nothing to change"
     if action == planner.ABORT and provider == "kruise":
         return f"{action} {target}: {planner.KRUISE_ABORT_MESSAGE}"
-    sent = "; ".join(f"{w.verb} {w.resource} {w.name}" for w in writes)
+    sent = "; ".join(f"patch {w.resource} {w.name}" for w in writes)
     return f"{action} {target}: {sent}"

@@ -70,18 +70,14 @@ def normalize_action(action: Any) -> str:
 
 @dataclass(frozen=True)
 class Write:
-    """One request: a patch (merge/json) or a full replace (PUT) of one object."""
+    """One PATCH request (a JSON merge patch or a JSON patch) of one object."""
 
     gvr: GVR
     namespace: str
     name: str
-    patch_type: str  # "merge" | "json" | "replace"
+    patch_type: str  # "merge" | "json"
     body: Any
     subresource: str | None = None
-
-    @property
-    def verb(self) -> str:
-        return "update" if self.patch_type == "replace" else "patch"
 
     @property
     def resource(self) -> str:

@@ -486,7 +486,10 @@ def test_two_promotes_never_approve_twice(sb):
     with race, pytest.raises(RolloutsError) as err:
         first.promote(f"{ns}/app")
     assert err.value.code == errors.CONFLICT
-    assert "changed concurrently" in err.value.message
+    assert err.value.message == (
+        f"PROMOTE: its step changed concurrently ({ns}/app); not applied, check the rollout and "
+        "try again"
+    )
     assert stored(sb, KRUISE, ns)["status"]["canaryStatus"]["currentStepState"] == "StepReady"
 
 

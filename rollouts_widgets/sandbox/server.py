@@ -39,6 +39,7 @@ from rollouts_widgets.sandbox.tables import to_table, wants_table, watch_table_r
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # the real API server's request size limit
+MAX_NESTING = 100  # real objects nest ~20 levels; deeper bodies are hostile
 DEFAULT_WATCH_SECONDS = 1800
 ADMIN_PREFIX = "/_sandbox/"
 PATCH_TYPES = {
@@ -455,9 +456,12 @@ class SandboxServer:
         try:
             text = raw.decode("utf-8")
             body = yaml.safe_load(text) if media == "application/yaml" else json.loads(text)
-        except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        except (UnicodeDecodeError, ValueError, yaml.YAMLError, RecursionError) as exc:
             raise http_error(400, f"the request body is not valid: {exc}", "BadRequest") \
                 from None
+        if _depth_exceeds(body, MAX_NESTING):
+            raise http_error(400, f"the request body nests deeper than {MAX_NESTING} levels",
+                             "BadRequest")
         return body, media
 
     # --- verbs -------------------------------------------------------------------------
@@ -709,6 +713,20 @@ class SandboxServer:
         except ValueError as exc:
             raise http_error(400, str(exc), "BadRequest") from None
         req.send_json(200, {"ok": True, "result": result})
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests deeper than ``limit`` (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return False
 
 
 def _int_param(query: dict[str, str], name: str) -> int | None:

@@ -85,6 +85,7 @@ Key = tuple[str, str]  # (namespace or "", name)
 _DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _SUBDOMAIN_RE = re.compile(rf"^{_DNS_LABEL}(\.{_DNS_LABEL})*$")
 _LABEL_RE = re.compile(rf"^{_DNS_LABEL}$")
+_LABEL_VALUE_RE = re.compile(r"^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _SUBDOMAIN_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
     "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "
@@ -592,7 +593,21 @@ def _checked_object(obj: Any) -> dict[str, Any]:
                 errors.INVALID_INPUT, f"metadata.{field} must map strings to strings",
                 http=400, reason="BadRequest",
             )
+    for key, value in (meta.get("labels") or {}).items():
+        if not _valid_label_key(key) or not (value == "" or _LABEL_VALUE_RE.match(value)):
+            message = (f'metadata.labels: Invalid value: "{key}={value}": label keys and '
+                       "values must be 63 characters or less, alphanumeric, '-', '_' or '.', "
+                       "beginning and ending with an alphanumeric character")
+            raise api_error(errors.INVALID_INPUT, message, details={"causes": [
+                {"reason": "FieldValueInvalid", "message": message, "field": "metadata.labels"}]})
     return obj
+
+
+def _valid_label_key(key: str) -> bool:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not _SUBDOMAIN_RE.match(prefix)):
+        return False
+    return bool(_LABEL_VALUE_RE.match(name))
 
 
 def _invalid_name(rt: ResourceType, name: Any, message: str) -> RolloutsError:

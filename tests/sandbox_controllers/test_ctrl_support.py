@@ -53,8 +53,8 @@ class Cluster:
         assert rounds < 200, "the controllers did not settle"
         return rounds
 
-    def advance(self, seconds: float, step: float | None = None) -> None:
-        """Move time (in ``step`` increments, or one jump) and settle after each move."""
+    def advance(self, seconds: float, step: float | None = 1.0) -> None:
+        """Move time in ``step`` increments (None: one jump), settling after each move."""
         self.settle()
         remaining = seconds
         while remaining > 1e-9:

@@ -195,6 +195,15 @@ def _int(value: Any, default: int = 0) -> int:
 # --- applicability: "" when the action applies, else the reason it does not ---------------
 
 
+def _switch_check(action: str, paused: bool) -> str:
+    """PAUSE, RESUME and RESTART, the same for both providers (given the user pause flag)."""
+    if action == PAUSE:
+        return "the rollout is already paused" if paused else ""
+    if action == RESUME:
+        return "" if paused else "the rollout is not paused"
+    return ""
+
+
 def _kruise_check(action: str, obj: Mapping[str, Any]) -> str:
     spec = obj.get("spec") or {}
     disabled = bool(spec.get("disabled"))
@@ -212,12 +221,8 @@ def _kruise_check(action: str, obj: Mapping[str, Any]) -> str:
         return "the rollout is already disabled" if disabled else ""
     if disabled:
         return "the rollout is disabled; ENABLE it first"
-    if action == PAUSE:
-        return "the rollout is already paused" if paused else ""
-    if action == RESUME:
-        return "" if paused else "the rollout is not paused"
-    if action == RESTART:
-        return ""
+    if action in (PAUSE, RESUME, RESTART):
+        return _switch_check(action, paused)
     if action in (PROMOTE, PROMOTE_FULL, RETRY):
         if paused and action != RETRY:
             return "the rollout is paused; RESUME it first"
@@ -242,12 +247,8 @@ def _argo_check(action: str, obj: Mapping[str, Any]) -> str:
 
     if action in (ENABLE, DISABLE):
         return "Argo Rollouts has no disabled flag"
-    if action == PAUSE:
-        return "the rollout is already paused" if paused else ""
-    if action == RESUME:
-        return "" if paused else "the rollout is not paused"
-    if action == RESTART:
-        return ""
+    if action in (PAUSE, RESUME, RESTART):
+        return _switch_check(action, paused)
     if action == RETRY:
         return "" if aborted else "the rollout is not aborted"
     if action == ABORT:

@@ -36,6 +36,20 @@ def template(app, image):
     }
 
 
+def deployment(ns, name, replicas, image):
+    """A Deployment whose pods are labelled ``app: <name>``."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"namespace": ns, "name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": template(name, image),
+        },
+    }
+
+
 def namespace(sb, prefix):
     ns = f"{prefix}{next(_names)}"
     sb.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}])
@@ -86,36 +100,27 @@ KRUISE_STEPS = [
 ]
 
 
-def kruise_release(sb, cluster, *, strategy="canary", version="v1beta1"):
-    """A Kruise rollout of a 4-replica Deployment, released from app:1 to app:2 (through our
-    set_image) and settled at step 1 waiting for approval. Returns (ns, ref)."""
-    ns = namespace(sb, "k")
+def kruise_objects(ns, *, strategy="canary", version="v1beta1"):
+    """A 4-replica Deployment running app:1 and a Kruise rollout of it."""
+    workload = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "app"}
     rollout = {
         "apiVersion": f"rollouts.kruise.io/{version}",
         "kind": "Rollout",
         "metadata": {"namespace": ns, "name": "app"},
         "spec": {"strategy": {strategy: {"steps": KRUISE_STEPS}}},
     }
-    workload = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "app"}
     if version == "v1beta1":
         rollout["spec"]["workloadRef"] = workload
     else:
         rollout["spec"]["objectRef"] = {"workloadRef": workload}
-    sb.apply(
-        [
-            {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"namespace": ns, "name": "app"},
-                "spec": {
-                    "replicas": 4,
-                    "selector": {"matchLabels": {"app": "app"}},
-                    "template": template("app", "shop/app:1"),
-                },
-            },
-            rollout,
-        ]
-    )
+    return [deployment(ns, "app", 4, "shop/app:1"), rollout]
+
+
+def kruise_release(sb, cluster, *, strategy="canary", version="v1beta1"):
+    """The Kruise rollout of ``kruise_objects``, released from app:1 to app:2 (through our
+    set_image) and settled at step 1 waiting for approval. Returns (ns, ref)."""
+    ns = namespace(sb, "k")
+    sb.apply(kruise_objects(ns, strategy=strategy, version=version))
     ref = f"{ns}/app"
     settle(sb, lambda: pod_images(sb, ns), lambda c: c == {"shop/app:1": 4})
     cluster.set_image(ref, container="app", image="shop/app:2")
@@ -272,18 +277,7 @@ def argo_release(sb, cluster, *, blue_green=False, workload_ref=False):
     ]
     if workload_ref:
         spec["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
-        objects.append(
-            {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"namespace": ns, "name": "web"},
-                "spec": {
-                    "replicas": 0,
-                    "selector": {"matchLabels": {"app": "web"}},
-                    "template": template("web", "web:1"),
-                },
-            }
-        )
+        objects.append(deployment(ns, "web", 0, "web:1"))
     else:
         spec["template"] = template("web", "web:1")
     objects.append(
@@ -382,29 +376,7 @@ def test_kruise_v1alpha1_only_cluster_gets_v1alpha1_writes():
 
 def test_kruise_restart_releases_a_new_revision_step_by_step(sb, cluster):
     ns = namespace(sb, "r")
-    sb.apply(
-        [
-            {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"namespace": ns, "name": "app"},
-                "spec": {
-                    "replicas": 4,
-                    "selector": {"matchLabels": {"app": "app"}},
-                    "template": template("app", "shop/app:1"),
-                },
-            },
-            {
-                "apiVersion": "rollouts.kruise.io/v1beta1",
-                "kind": "Rollout",
-                "metadata": {"namespace": ns, "name": "app"},
-                "spec": {
-                    "workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "app"},
-                    "strategy": {"canary": {"steps": KRUISE_STEPS}},
-                },
-            },
-        ]
-    )
+    sb.apply(kruise_objects(ns))
     ref = f"{ns}/app"
     settle(sb, lambda: status_of(sb, ref), lambda s: s == "Healthy")
     cluster.restart(ref)

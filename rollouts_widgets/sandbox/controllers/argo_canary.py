@@ -66,6 +66,8 @@ def sync_canary(ctx: ArgoContext) -> None:
             _abort(ctx, canary_status)
         return
     if index < len(steps):
+        if ctx.resumed() and not {"pause", "analysis", "experiment"} & set(steps[index]):
+            ctx.unpause()  # the promote already moved the index past the paused step
         _apply_scale(ctx, canary, steps, index)
         if _step_done(ctx, canary, steps, index, canary_status):
             label = _step_label(steps[index])

@@ -143,8 +143,11 @@ class ClusterActions:
 
     # -- the actions ------------------------------------------------------------------------
     def promote(self, ref: Any, full: bool = False) -> ActionResult:
-        """One step (Kruise: approve the paused step; Argo: `promote`), or with ``full=True``
-        all remaining steps. Not promotable -> ROLLOUT_NOT_PROMOTABLE with the reason."""
+        """One step (Kruise: approve the paused step; Argo: ``kubectl argo rollouts promote``),
+        or with ``full=True`` all remaining steps (Kruise: jump to the last step and approve
+        the current pause in one status patch - a last step that pauses again waits for one
+        more PROMOTE; Argo: ``promoteFull``). Not promotable -> ROLLOUT_NOT_PROMOTABLE with the
+        reason."""
         if not isinstance(full, bool):
             raise RolloutsError(errors.INVALID_INPUT, "full must be true or false")
         return self._act(PROMOTE_FULL if full else PROMOTE, ref, {})

@@ -751,3 +751,13 @@ def test_available_actions_asks_self_subject_access_review(sb, admin, viewer):
         assert viewer.available_actions(ref) == avail
     finally:
         sb.faults.reset()
+
+
+def test_cloneset_workload_is_patched_through_its_own_api(sb, admin):
+    ns = kruise_case(sb, kind="CloneSet")
+    admin.set_image(f"{ns}/app", container="app", image="shop/app:5")
+    admin.restart(f"{ns}/app")
+    cloneset = sb.storage.get("clonesets.apps.kruise.io", ns, "app")
+    template_ = cloneset["spec"]["template"]
+    assert template_["spec"]["containers"][0]["image"] == "shop/app:5"
+    assert list(template_["metadata"]["annotations"]) == ["kubectl.kruise.io/restartedAt"]

@@ -268,3 +268,11 @@ def test_kruise_cloneset_rollback_is_unsupported():
         errors.UNSUPPORTED_ROLLBACK_KIND,
         "rollback currently supports Deployment only",
     )
+
+
+def test_argo_blue_green_rolls_back_to_the_active_revision_by_default():
+    rollout = argo_rollout()
+    rollout["spec"]["strategy"] = {"blueGreen": {"activeService": "front-active"}}
+    rollout["status"]["blueGreen"] = {"activeSelector": "s1", "previewSelector": "s2"}
+    [w] = plan_rollback(rollout, [rollout, *argo_sets()]).writes
+    assert w.body[1]["value"] == template("front:1")

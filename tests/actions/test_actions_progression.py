@@ -319,7 +319,14 @@ def test_argo_abort_returns_to_stable_and_retry_restarts_the_update(sb, cluster)
     ns, ref = argo_release(sb, cluster)
     cluster.abort(ref)
     assert argo_status(sb, ns)["abort"] is True
+    seen = {}
+    waiter = threading.Thread(
+        target=lambda: seen.update(view=cluster.wait_for(ref, status="Healthy", timeout=60))
+    )
+    waiter.start()
     settle(sb, lambda: status_of(sb, ref), lambda s: s == "Failed")
+    waiter.join(60)
+    assert seen["view"].status == "Failed"  # waiting for Healthy ends early on a failure
     settle(sb, lambda: pod_images(sb, ns, "web"), lambda c: c == {"web:1": 4})
     with pytest.raises(RolloutsError) as err:
         cluster.promote(ref)

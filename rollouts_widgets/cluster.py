@@ -88,17 +88,15 @@ class Cluster(ClusterActions):
             self._stores.discard(store)
 
     def events(self) -> list[RolloutWatchEvent]:
-        """The event logs of this cluster's open stores, merged by time (no duplicates)."""
+        """The event logs of this cluster's open stores, merged by time. Stores of
+        overlapping scopes log the same change once each: it is kept once."""
         with self._stores_lock:
             stores = list(self._stores)
-        seen: set[int] = set()
-        merged = []
+        unique = {}
         for store in stores:
-            for event in store.events():
-                if event.cluster in ("", self.name) and id(event) not in seen:
-                    seen.add(id(event))
-                    merged.append(event)
-        unique = {(e.type, e.key, e.resource_version, e.code, e.ts): e for e in merged}
+            for e in store.events():
+                if e.cluster in ("", self.name):
+                    unique.setdefault((e.type, e.key, e.resource_version, e.code, e.message), e)
         return sorted(unique.values(), key=lambda e: e.ts)
 
     # -- single rollouts, read fresh -------------------------------------------------------

@@ -342,6 +342,23 @@ class Store:
                 self._emit(RolloutWatchEvent("heartbeat", now, cluster=self.cluster, message=text))
             self._changed.notify_all()
 
+    def on_failure(self, watcher: Watcher, error: RolloutsError) -> None:
+        """Refusals (RBAC, credentials) will not heal by retrying: say so at once."""
+        if error.code not in (errors.FORBIDDEN, errors.UNAUTHORIZED) or watcher.failures != 1:
+            return
+        with self._lock:
+            if not self._closed and watcher.gvr in self._rollout_gvrs:
+                self._emit(
+                    RolloutWatchEvent(
+                        "error",
+                        self._clock.now(),
+                        cluster=watcher.cluster,
+                        namespace=watcher.namespace or "",
+                        message=error.message,
+                        code=error.code,
+                    )
+                )
+
     def on_malformed(self, watcher: Watcher, message: str) -> None:
         with self._lock:
             if not self._closed:
@@ -513,7 +530,7 @@ class Store:
         with self._lock:
             watchers = [
                 slot[0] for (c, ns, _), slot in self._related_watchers.items()
-                if (c, ns) == key[:2]
+                if (c, ns) == key[:2] and slot[0] is not None
             ]
             if key in self._followed and watchers and all(w.synced for w in watchers):
                 cache = self._related.get(key[:2], {})

@@ -8,6 +8,7 @@ dashboard wants plain JSON. This goes through the same ``kubernetes.client.ApiCl
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -92,6 +93,30 @@ def workload_gvr(api_version: str, kind: str) -> GVR:
         ) from None
 
 
+# Thousands of cached objects repeat the same keys and short values ("status", "apps/v1",
+# "Progressing", label values...). Sharing one string object for each halves the memory of
+# the watch cache for a modest decoding cost. The value table is bounded: it starts over
+# when full, so unique values (uids, timestamps) cannot make it grow without limit.
+_SHARED_LIMIT = 50_000
+_shared: dict[str, str] = {}
+
+
+def _share_strings(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = {}
+    for key, value in pairs:
+        if type(value) is str and len(value) < 40:
+            value = _shared.setdefault(value, value)
+        obj[sys.intern(key)] = value
+    if len(_shared) > _SHARED_LIMIT:
+        _shared.clear()
+    return obj
+
+
+def decode_json(data: bytes | str) -> Any:
+    """``json.loads`` with shared strings (see above)."""
+    return json.loads(data, object_pairs_hook=_share_strings)
+
+
 def _status_message(exc: ApiException) -> tuple[str, dict[str, Any] | None]:
     body = exc.body
     if isinstance(body, bytes):
@@ -157,7 +182,7 @@ class ResourceClient:
             data = resp.read()
         except (ApiException, Urllib3Error, OSError) as exc:
             raise api_error(exc, f"{method} {path}") from exc
-        return json.loads(data) if data else {}
+        return decode_json(data) if data else {}
 
     def get(
         self, gvr: GVR, namespace: str | None, name: str, subresource: str | None = None
@@ -353,7 +378,7 @@ class WatchStream:
 
 def _decode_event(line: bytes) -> dict[str, Any]:
     try:
-        event = json.loads(line)
+        event = decode_json(line)
     except ValueError:
         # A torn or garbage line: surface it as an ERROR event; the watcher decides.
         return {

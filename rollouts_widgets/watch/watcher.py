@@ -49,6 +49,9 @@ class WatchListener(Protocol):
     def on_malformed(self, watcher: Watcher, message: str) -> None:
         """An object without a name (under the watcher's lock)."""
 
+    def on_failure(self, watcher: Watcher, error: RolloutsError) -> None:
+        """A failed list or watch (``watcher.failures`` counts them; under the lock)."""
+
     def deliver(self) -> None:
         """Hand queued events to subscribers (outside any watcher lock)."""
 
@@ -59,6 +62,21 @@ def object_key(obj: dict[str, Any]) -> ObjectKey | None:
         return None
     namespace = meta.get("namespace")
     return (namespace if isinstance(namespace, str) else "", meta["name"])
+
+
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def slim(obj: dict[str, Any]) -> dict[str, Any]:
+    """Drop what no view needs and real servers send with every object: managedFields and
+    kubectl's last-applied copy of the whole object (often most of its size)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        annotations = meta.get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop(_LAST_APPLIED, None)
+    return obj
 
 
 def resource_version(obj: dict[str, Any]) -> str:
@@ -178,6 +196,7 @@ class Watcher:
                 self.failures += 1
                 self.last_error = exc
                 log.info("%s: failure %d: %s", self.description, self.failures, exc)
+                self._notify_failure(exc)
                 if self.failures < self.settings.failures_before_polling:
                     if self._wait(self.settings.backoff_delay(self.failures)):
                         break
@@ -222,7 +241,7 @@ class Watcher:
             if key is None:
                 malformed.append(item)
             else:
-                fresh[key] = item
+                fresh[key] = slim(item)
         with self._lock:
             if self._stop.is_set():
                 return rv
@@ -322,6 +341,7 @@ class Watcher:
         if key is None:
             self._notify_malformed(f"{self.description}: a {kind} object has no name")
             return new_rv
+        slim(obj)
         obj.setdefault("apiVersion", self.gvr.api_version)
         if self.kind:
             obj.setdefault("kind", self.kind)
@@ -394,6 +414,14 @@ class Watcher:
             listeners = list(self._listeners)
             for listener in listeners:
                 listener.on_mode(self, previous, error)
+        for listener in listeners:
+            listener.deliver()
+
+    def _notify_failure(self, error: RolloutsError) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+            for listener in listeners:
+                listener.on_failure(self, error)
         for listener in listeners:
             listener.deliver()
 

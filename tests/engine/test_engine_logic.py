@@ -148,3 +148,26 @@ def test_related_gvrs_are_scoped_to_what_the_rollout_needs():
     v1alpha1 = {"spec": {"objectRef": {"workloadRef": {"kind": "Deployment", "name": "d"}}}}
     assert workload_ref(v1alpha1) == {"kind": "Deployment", "name": "d"}
     assert workload_ref({"spec": "garbage"}) == {}
+
+
+def test_decoded_objects_share_their_strings_within_a_bounded_table():
+    from rollouts_widgets.kube import resources
+
+    first = resources.decode_json(b'{"status": {"phase": "Progressing"}, "uid": "a"}')
+    second = resources.decode_json(b'{"status": {"phase": "Progressing"}, "uid": "b"}')
+    assert first == {"status": {"phase": "Progressing"}, "uid": "a"}
+    assert first["status"]["phase"] is second["status"]["phase"]
+    assert next(iter(first)) is next(iter(second))
+    for i in range(resources._SHARED_LIMIT + 10):
+        resources.decode_json(f'{{"v": "value-{i}"}}')
+    assert len(resources._shared) <= resources._SHARED_LIMIT + 1
+
+
+def test_slim_drops_managed_fields_and_last_applied_only():
+    from rollouts_widgets.watch.watcher import slim
+
+    obj = {"metadata": {"name": "x", "managedFields": [{"manager": "kubectl"}],
+                        "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}",
+                                        "keep": "me"}}, "spec": {}}
+    assert slim(obj) == {"metadata": {"name": "x", "annotations": {"keep": "me"}}, "spec": {}}
+    assert slim({"metadata": "odd"}) == {"metadata": "odd"}

@@ -277,3 +277,33 @@ def test_watch_flag_off_polls_only(sandbox):
     finally:
         store.close()
         cluster.close()
+
+
+def test_an_rbac_refusal_is_reported_at_once(sandbox):
+    from rollouts_widgets.sandbox.auth import VIEWER, Rule
+
+    sandbox.authorizer.rules[VIEWER] = [Rule(frozenset({"get", "list", "watch"}),
+                                             frozenset({"pods"}))]
+    clock = StepClock()
+    target = load_target(sandbox.kubeconfig_path, "sandbox-viewer")
+    cluster = Cluster(target.api_client, name=target.context, user=target.user,
+                      watch_settings=WatchSettings(clock=clock),
+                      discovery=Discovery("v1beta1", False, frozenset({"v1"})))
+    store = cluster.store()
+    events = []
+    store.subscribe(events.append)
+    try:
+        assert clock.next_wait() == 1
+        assert store.wait_until(lambda s: any(e.type == "error" for e in events))
+        refusal = next(e for e in events if e.type == "error")
+        assert refusal.code == "FORBIDDEN"
+        assert "GET /apis/rollouts.kruise.io/v1beta1/rollouts" in refusal.message
+        assert store.mode == "connecting" and store.views() == []
+        assert clock.steps(4) == [1, 2, 5, 10]
+        # after the fifth refusal: polling, announced once more as WATCH_STREAM_UNAVAILABLE
+        assert store.wait_until(lambda s: s.mode == "polling")
+        codes = [e.code for e in events if e.type == "error"]
+        assert codes == ["FORBIDDEN", "WATCH_STREAM_UNAVAILABLE"]
+    finally:
+        store.close()
+        cluster.close()

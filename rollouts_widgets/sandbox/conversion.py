@@ -15,10 +15,10 @@ Other resources only get their ``apiVersion`` rewritten.
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
+from rollouts_widgets.sandbox.patch import clone
 from rollouts_widgets.sandbox.resources import ResourceType
 from rollouts_widgets.sandbox.storage import prune
 
@@ -34,7 +34,7 @@ def to_version(obj: dict[str, Any], rt: ResourceType, version: str) -> dict[str,
     """A stored object as ``version`` presents it (a new dict when anything changes)."""
     if version == rt.storage_version:
         return obj
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     out["apiVersion"] = rt.api_version(version)
     if _is_kruise_rollout(rt) and version == "v1alpha1":
         _beta_to_alpha(out)
@@ -44,7 +44,7 @@ def to_version(obj: dict[str, Any], rt: ResourceType, version: str) -> dict[str,
 
 def from_version(obj: dict[str, Any], rt: ResourceType, version: str) -> dict[str, Any]:
     """An object sent in ``version``, converted to the storage version (pruned first)."""
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     if version == rt.storage_version:
         return out
     prune(out, rt, version)

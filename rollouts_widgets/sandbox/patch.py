@@ -12,7 +12,6 @@ A patch that cannot apply raises INVALID_INPUT with a Status (400 or 422, as the
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from rollouts_widgets import errors
@@ -43,17 +42,35 @@ def _invalid(message: str, http: int = 422) -> RolloutsError:
     return api_error(errors.INVALID_INPUT, message, http=http, reason=reason)
 
 
+def clone(value: Any) -> Any:
+    """A deep copy of a JSON value (several times faster than ``copy.deepcopy``)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386. Returns a new value; ``target`` is not modified."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return clone(patch)
+    result = clone(target) if isinstance(target, dict) else {}
+    _merge_into(result, patch)
+    return result
+
+
+def _merge_into(result: dict[str, Any], patch: dict[str, Any]) -> None:
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
+        elif isinstance(value, dict):
+            current = result.get(key)
+            if not isinstance(current, dict):
+                current = result[key] = {}
+            _merge_into(current, value)
         else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
+            result[key] = clone(value)
 
 
 # --- JSON Patch -------------------------------------------------------------------------------
@@ -136,7 +153,7 @@ def json_patch(target: Any, operations: Any) -> Any:
     """RFC 6902. Returns a new document; ``target`` is not modified."""
     if not isinstance(operations, list):
         raise _invalid("json patch must be a list of operations", 400)
-    doc = copy.deepcopy(target)
+    doc = clone(target)
     for operation in operations:
         if not isinstance(operation, dict) or "op" not in operation:
             raise _invalid("each json patch operation must be an object with an 'op'", 400)
@@ -145,16 +162,16 @@ def json_patch(target: Any, operations: Any) -> Any:
         if op in ("add", "replace", "test") and "value" not in operation:
             raise _invalid(f"jsonpatch {op} operation needs a value", 400)
         if op == "add":
-            doc = _add(doc, parts, copy.deepcopy(operation["value"]))
+            doc = _add(doc, parts, clone(operation["value"]))
         elif op == "remove":
             doc = _remove(doc, parts)
         elif op == "replace":
             _get(doc, parts, op)  # must exist
             doc = _add(_remove(doc, parts, op) if parts else doc, parts,
-                       copy.deepcopy(operation["value"]), op)
+                       clone(operation["value"]), op)
         elif op in ("move", "copy"):
             source = _pointer(operation.get("from"))
-            value = copy.deepcopy(_get(doc, source, op))
+            value = clone(_get(doc, source, op))
             if op == "move":
                 doc = _remove(doc, source, op)
             doc = _add(doc, parts, value, op)
@@ -185,10 +202,10 @@ def _merge_list(field: str, target: list[Any], patch: list[Any]) -> list[Any]:
     if key is None:
         if any(isinstance(i, dict) and "$patch" in i for i in patch):
             return [i for i in patch if not (isinstance(i, dict) and "$patch" in i)]
-        return copy.deepcopy(patch)
+        return clone(patch)
     if any(isinstance(i, dict) and i.get("$patch") == "replace" for i in patch):
-        return [copy.deepcopy(i) for i in patch if not (isinstance(i, dict) and "$patch" in i)]
-    result = [copy.deepcopy(i) for i in target]
+        return [clone(i) for i in patch if not (isinstance(i, dict) and "$patch" in i)]
+    result = [clone(i) for i in target]
     for item in patch:
         if not isinstance(item, dict):
             continue
@@ -224,12 +241,12 @@ def _order(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
 def strategic_merge(target: Any, patch: Any) -> Any:
     """A strategic merge patch for built-in kinds. Returns a new value."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return clone(patch)
     if patch.get("$patch") == "replace":
-        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+        return {k: clone(v) for k, v in patch.items() if k != "$patch"}
     if patch.get("$patch") == "delete":
         return None
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    result = clone(target) if isinstance(target, dict) else {}
     retain = patch.get("$retainKeys")
     orders: dict[str, list[Any]] = {}
     for key, value in patch.items():

@@ -53,7 +53,7 @@ change stores a new dict), which lets the HTTP layer serialise them without copy
 
 from __future__ import annotations
 
-import copy
+import bisect
 import json
 import queue
 import re
@@ -68,7 +68,7 @@ from typing import Any
 
 from rollouts_widgets import errors
 from rollouts_widgets.errors import RolloutsError
-from rollouts_widgets.sandbox.patch import apply_patch
+from rollouts_widgets.sandbox.patch import apply_patch, clone
 from rollouts_widgets.sandbox.resources import (
     BY_KEY,
     STORED_KEYS,
@@ -186,6 +186,7 @@ class ObjectStore:
         self._lock = threading.RLock()
         self._dispatch_lock = threading.RLock()
         self._objects: dict[str, dict[Key, dict[str, Any]]] = {k: {} for k in STORED_KEYS}
+        self._sorted: dict[str, list[Key] | None] = {}
         self._rv = 0
         self._history: deque[Change] = deque()
         self._history_limit = history_limit
@@ -222,7 +223,7 @@ class ObjectStore:
         return obj
 
     def get(self, resource: str, namespace: str | None, name: str) -> dict[str, Any]:
-        return copy.deepcopy(self.get_ref(resource, namespace, name))
+        return clone(self.get_ref(resource, namespace, name))
 
     def page(
         self,
@@ -238,17 +239,29 @@ class ObjectStore:
         with self._lock:
             table = self._table(resource)
             rv = str(self._rv)
-            keys = sorted(k for k in table if not namespace or k[0] == namespace)
+            keys = self._sorted_keys(resource)
+            start, stop = 0, len(keys)
+            if namespace:
+                start = bisect.bisect_left(keys, (namespace, ""))
+                stop = bisect.bisect_left(keys, (namespace + "\0", ""))
+            if after is not None:
+                start = max(start, bisect.bisect_right(keys, after))
             items: list[dict[str, Any]] = []
-            for n, key in enumerate(keys):
-                if after is not None and key <= after:
-                    continue
-                obj = table[key]
+            for n in range(start, stop):
+                obj = table[keys[n]]
                 if predicate is None or predicate(obj):
                     if limit and len(items) == limit:
-                        return items, rv, keys[n - 1] if n else None
+                        return items, rv, keys[n - 1]
                     items.append(obj)
             return items, rv, None
+
+    def _sorted_keys(self, resource: str) -> list[Key]:
+        """The keys of a resource in (namespace, name) order, cached until one is added or
+        removed (the lock is held)."""
+        keys = self._sorted.get(resource)
+        if keys is None:
+            keys = self._sorted[resource] = sorted(self._objects[resource])
+        return keys
 
     def list(
         self,
@@ -258,13 +271,13 @@ class ObjectStore:
         field_selector: str | None = None,
     ) -> tuple[list[dict[str, Any]], str]:
         items, rv, _ = self.page(resource, namespace, combined(label_selector, field_selector))
-        return copy.deepcopy(items), rv
+        return clone(items), rv
 
     def dump(self) -> list[tuple[str, dict[str, Any]]]:
         """Every stored object as (resource, copy), namespaces first."""
         with self._lock:
             return [
-                (resource, copy.deepcopy(obj))
+                (resource, clone(obj))
                 for resource in STORED_KEYS
                 for _, obj in sorted(self._objects[resource].items())
             ]
@@ -310,7 +323,7 @@ class ObjectStore:
             obj = _normalised(rt, obj)
             self._commit("ADDED", resource, key, obj, None)
         self._flush()
-        return copy.deepcopy(obj)
+        return clone(obj)
 
     def update(
         self, resource: str, obj: dict[str, Any], subresource: str | None = None
@@ -322,7 +335,7 @@ class ObjectStore:
             current = self.get_ref(resource, meta.get("namespace"), str(meta.get("name") or ""))
             result = self._update_locked(rt, current, obj, subresource)
         self._flush()
-        return copy.deepcopy(result)
+        return clone(result)
 
     def patch(
         self,
@@ -356,7 +369,7 @@ class ObjectStore:
                 )
             result = self._update_locked(rt, current, patched, subresource)
         self._flush()
-        return copy.deepcopy(result)
+        return clone(result)
 
     def delete(self, resource: str, namespace: str | None, name: str) -> dict[str, Any]:
         rt = resource_type(resource)
@@ -364,7 +377,7 @@ class ObjectStore:
             current = self.get_ref(resource, namespace, name)
             deleted = self._delete_locked(rt, current)
         self._flush()
-        return copy.deepcopy(deleted)
+        return clone(deleted)
 
     def _update_locked(
         self,
@@ -386,13 +399,14 @@ class ObjectStore:
             )
         if subresource not in (None, "status"):
             raise not_found_error(rt.key, cur_meta["name"])
+        # ``obj`` is the caller's private copy (from _checked_object): no further copies.
         if subresource == "status" and rt.status_subresource:
             new = {k: v for k, v in current.items() if k != "status"}
             new["metadata"] = dict(cur_meta)
             if "status" in obj:
-                new["status"] = copy.deepcopy(obj["status"])
+                new["status"] = obj["status"]
         else:
-            new = copy.deepcopy(obj)
+            new = obj
             new_meta = new["metadata"]
             for server_field in _SERVER_FIELDS:
                 if server_field in cur_meta:
@@ -450,6 +464,8 @@ class ObjectStore:
             table.pop(key, None)
         else:
             table[key] = obj
+        if event_type != "MODIFIED":
+            self._sorted[resource] = None
         change = Change(self._rv, event_type, resource, obj, old)
         self._history.append(change)
         while len(self._history) > self._history_limit:
@@ -471,7 +487,7 @@ class ObjectStore:
                     change = self._pending.popleft()
                     listeners = list(self._listeners)
                 for listener in listeners:
-                    listener(change.type, change.resource, copy.deepcopy(change.obj))
+                    listener(change.type, change.resource, clone(change.obj))
 
     # --- listeners and watches -------------------------------------------------------------
 

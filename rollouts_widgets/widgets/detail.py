@@ -255,6 +255,10 @@ class RolloutDetail(RowStreamWidget):
         **kwargs: Any,
     ) -> None:
         self._cluster = cluster
+        self._follow: Any = None
+        self._follow_key = ""
+        self._follow_lock = threading.Lock()
+        self._own_store = False
         key = self._key_of(ref) if ref else ""
         if store is None and namespace is None and key:
             namespace = key.rsplit("/", 2)[1]
@@ -264,9 +268,6 @@ class RolloutDetail(RowStreamWidget):
         self._read_only = bool(
             Flags.from_env(read_only=read_only).read_only or getattr(cluster, "read_only", False)
         )
-        self._follow: Any = None
-        self._follow_key = ""
-        self._follow_lock = threading.Lock()
         self._actions_cache: dict[str, tuple[str, list[list[Any]]]] = {}
         super().__init__(
             store if store is not None else cluster.store(namespace=namespace),
@@ -465,12 +466,14 @@ class RolloutDetail(RowStreamWidget):
 
     def close(self) -> None:
         """Stop the panel: its related-object watch, its subscription (and its own store)."""
+        if "_wake" not in self.__dict__:
+            return  # the constructor failed before the widget started
         with self._follow_lock:
             if self._follow is not None:
                 self._follow.close()
                 self._follow, self._follow_key = None, ""
         super().close()
-        if self._own_store:
+        if self._own_store and getattr(self, "_source", None) is not None:
             self._source.close()
 
     def __repr__(self) -> str:

@@ -63,6 +63,7 @@ class ControllerManager:
         """Run every controller once; the number of writes made."""
         with self._lock:
             before = self.api.writes
+            self.api.begin_round()
             for controller in self.controllers:
                 controller.reconcile(self.api)
             return self.api.writes - before

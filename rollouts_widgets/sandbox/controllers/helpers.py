@@ -33,6 +33,12 @@ class Api:
         self.clock = clock
         self.writes = 0
         self._names = 0
+        # Lists are read once per round and per resource; a write to a resource drops its
+        # list, so a controller always sees what earlier controllers wrote in the round.
+        self._lists: dict[str, list[Obj]] = {}
+
+    def begin_round(self) -> None:
+        self._lists.clear()
 
     # -- reads --
     def get(self, resource: str, namespace: str | None, name: str) -> Obj | None:
@@ -44,11 +50,16 @@ class Api:
             raise
 
     def list(self, resource: str, namespace: str | None = None) -> list[Obj]:
-        items, _rv = self.storage.list(resource, namespace)
-        return items
+        items = self._lists.get(resource)
+        if items is None:
+            items = self._lists[resource] = self.storage.list(resource)[0]
+        if namespace is None:
+            return list(items)
+        return [o for o in items if o["metadata"].get("namespace") == namespace]
 
     # -- writes --
-    def _write(self, fn: Callable[[], Any], before: Obj | None = None) -> Any:
+    def _write(self, resource: str, fn: Callable[[], Any], before: Obj | None = None) -> Any:
+        self._lists.pop(resource, None)
         try:
             result = fn()
         except RolloutsError as exc:
@@ -62,10 +73,10 @@ class Api:
         return result
 
     def create(self, resource: str, obj: Obj) -> Obj | None:
-        return self._write(lambda: self.storage.create(resource, obj))
+        return self._write(resource, lambda: self.storage.create(resource, obj))
 
     def update(self, resource: str, obj: Obj) -> Obj | None:
-        return self._write(lambda: self.storage.update(resource, obj), obj)
+        return self._write(resource, lambda: self.storage.update(resource, obj), obj)
 
     def update_status(self, resource: str, obj: Obj, status: Obj) -> Obj | None:
         """Write ``status`` through the status subresource, only if it differs."""
@@ -74,7 +85,7 @@ class Api:
         new = copy.copy(obj)
         new["status"] = status
         return self._write(
-            lambda: self.storage.update(resource, new, subresource="status"), obj
+            resource, lambda: self.storage.update(resource, new, subresource="status"), obj
         )
 
     def update_if_changed(self, resource: str, before: Obj, after: Obj) -> Obj | None:
@@ -85,12 +96,11 @@ class Api:
 
     def patch(self, resource: str, namespace: str | None, name: str, patch: Obj,
               subresource: str | None = None) -> Obj | None:
-        return self._write(
-            lambda: self.storage.patch(resource, namespace, name, patch, "merge", subresource)
-        )
+        return self._write(resource, lambda: self.storage.patch(
+            resource, namespace, name, patch, "merge", subresource))
 
     def delete(self, resource: str, namespace: str | None, name: str) -> None:
-        self._write(lambda: self.storage.delete(resource, namespace, name))
+        self._write(resource, lambda: self.storage.delete(resource, namespace, name))
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -322,56 +322,42 @@ class Store:
         with self._lock:
             if self._closed or watcher.gvr not in self._rollout_gvrs:
                 return
-            now = self._clock.now()
             if watcher.mode == "polling" and error is not None:
-                self._emit(
-                    RolloutWatchEvent(
-                        "error",
-                        now,
-                        cluster=watcher.cluster,
-                        namespace=watcher.namespace or "",
-                        message=f"{watcher.description}: {watcher.mode_reason}",
-                        code=errors.WATCH_STREAM_UNAVAILABLE,
-                    )
-                )
+                self._watch_error(watcher, f"{watcher.description}: {watcher.mode_reason}",
+                                  errors.WATCH_STREAM_UNAVAILABLE)
             mode = self.mode
             if mode != self._mode:
                 self._mode = mode
                 reason = self.mode_reason
                 text = f"mode: {mode}" + (f" ({reason})" if reason else "")
-                self._emit(RolloutWatchEvent("heartbeat", now, cluster=self.cluster, message=text))
+                self._emit(RolloutWatchEvent("heartbeat", self._clock.now(),
+                                             cluster=self.cluster, message=text))
             self._changed.notify_all()
 
     def on_failure(self, watcher: Watcher, error: RolloutsError) -> None:
         """Refusals (RBAC, credentials) will not heal by retrying: say so at once."""
-        if error.code not in (errors.FORBIDDEN, errors.UNAUTHORIZED) or watcher.failures != 1:
-            return
-        with self._lock:
-            if not self._closed and watcher.gvr in self._rollout_gvrs:
-                self._emit(
-                    RolloutWatchEvent(
-                        "error",
-                        self._clock.now(),
-                        cluster=watcher.cluster,
-                        namespace=watcher.namespace or "",
-                        message=error.message,
-                        code=error.code,
-                    )
-                )
+        if error.code in (errors.FORBIDDEN, errors.UNAUTHORIZED) and watcher.failures == 1:
+            with self._lock:
+                if not self._closed and watcher.gvr in self._rollout_gvrs:
+                    self._watch_error(watcher, error.message, error.code)
 
     def on_malformed(self, watcher: Watcher, message: str) -> None:
         with self._lock:
             if not self._closed:
-                self._emit(
-                    RolloutWatchEvent(
-                        "error",
-                        self._clock.now(),
-                        cluster=watcher.cluster,
-                        namespace=watcher.namespace or "",
-                        message=message,
-                        code=errors.INVALID_INPUT,
-                    )
-                )
+                self._watch_error(watcher, message, errors.INVALID_INPUT)
+
+    def _watch_error(self, watcher: Watcher, message: str, code: str) -> None:
+        """Queue an error event about a watcher's scope (data lock held)."""
+        self._emit(
+            RolloutWatchEvent(
+                "error",
+                self._clock.now(),
+                cluster=watcher.cluster,
+                namespace=watcher.namespace or "",
+                message=message,
+                code=code,
+            )
+        )
 
     # -- applying changes (data lock held) -------------------------------------------------
     def _apply_rollout(self, cluster: str, change: str, obj: dict[str, Any], logged: bool) -> None:

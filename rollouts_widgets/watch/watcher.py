@@ -196,7 +196,7 @@ class Watcher:
                 self.failures += 1
                 self.last_error = exc
                 log.info("%s: failure %d: %s", self.description, self.failures, exc)
-                self._notify_failure(exc)
+                self._notify("on_failure", exc)
                 if self.failures < self.settings.failures_before_polling:
                     if self._wait(self.settings.backoff_delay(self.failures)):
                         break
@@ -328,18 +328,18 @@ class Watcher:
                 raise WatchExpired(errors.API_ERROR, message, status)
             raise RolloutsError.from_http(code if isinstance(code, int) else 0, message, status)
         if not isinstance(obj, dict):
-            self._notify_malformed(f"{self.description}: a {kind} event without an object")
+            self._notify("on_malformed", f"{self.description}: a {kind} event without an object")
             return rv
         new_rv = resource_version(obj) or rv
         if kind == "BOOKMARK":
             self.resource_version = new_rv
             return new_rv
         if kind not in ("ADDED", "MODIFIED", "DELETED"):
-            self._notify_malformed(f"{self.description}: unknown watch event type {kind!r}")
+            self._notify("on_malformed", f"{self.description}: unknown watch event type {kind!r}")
             return new_rv
         key = object_key(obj)
         if key is None:
-            self._notify_malformed(f"{self.description}: a {kind} object has no name")
+            self._notify("on_malformed", f"{self.description}: a {kind} object has no name")
             return new_rv
         slim(obj)
         obj.setdefault("apiVersion", self.gvr.api_version)
@@ -411,24 +411,13 @@ class Watcher:
             self.mode = mode
             if mode == "watch":
                 self.mode_reason = ""
-            listeners = list(self._listeners)
-            for listener in listeners:
-                listener.on_mode(self, previous, error)
-        for listener in listeners:
-            listener.deliver()
+        self._notify("on_mode", previous, error)
 
-    def _notify_failure(self, error: RolloutsError) -> None:
+    def _notify(self, method: str, *args: Any) -> None:
+        """Call ``listener.<method>(self, *args)`` on every listener, then deliver."""
         with self._lock:
             listeners = list(self._listeners)
             for listener in listeners:
-                listener.on_failure(self, error)
-        for listener in listeners:
-            listener.deliver()
-
-    def _notify_malformed(self, message: str) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-            for listener in listeners:
-                listener.on_malformed(self, message)
+                getattr(listener, method)(self, *args)
         for listener in listeners:
             listener.deliver()

@@ -159,9 +159,31 @@ describe("ListView", () => {
     expect(el.querySelector(".rw-empty")!.textContent).toContain("Install OpenKruise Rollouts (rollouts.kruise.io) or Argo Rollouts (argoproj.io)");
   });
 
+  it("says Loading until the store has listed, and does not flash the first listing", () => {
+    const { el, model, view } = mount({ loaded: false }, []);
+    expect(el.querySelector(".rw-empty")!.textContent).toBe("Loading rollouts…");
+    model.receive({ type: "patch", seq: 1, upserts: [row("a")], deletes: [] });
+    model.set("loaded", true);
+    view.render();
+    expect(el.querySelector(".rw-empty")!.hasAttribute("hidden")).toBe(true);
+    expect(el.querySelector('[data-key="c1/shop/a"]')!.classList.contains("rw-flash")).toBe(false);
+  });
+
+  it("shows a cluster column only when rows come from several clusters", () => {
+    const { el, model, view } = mount();
+    expect(el.querySelector('[role="columnheader"].rw-col-cluster')).toBeNull();
+    model.receive({ type: "patch", seq: 1, upserts: [{ ...row("a"), key: "c2/shop/a", cluster: "c2" }], deletes: [] });
+    view.render();
+    expect(el.querySelector('[role="columnheader"].rw-col-cluster')!.textContent).toBe("Cluster");
+    expect(el.querySelector('[data-key="c2/shop/a"] .rw-col-cluster')!.textContent).toBe("c2");
+  });
+
   it("shows the connection state", () => {
-    const { el, model, view } = mount({ mode: "polling", mode_reason: "watch failed 5 times" });
+    const { el, model, view } = mount({
+      mode: "polling", mode_reason: "watch failed 5 times", last_error: "WATCH_STREAM_UNAVAILABLE: refused",
+    });
     expect(el.querySelector(".rw-conn")!.textContent).toContain("Polling (fallback): watch failed 5 times");
+    expect(el.querySelector(".rw-conn")!.getAttribute("title")).toContain("Last error: WATCH_STREAM_UNAVAILABLE: refused");
     model.set("mode", "watch");
     view.render();
     expect(el.querySelector(".rw-conn")!.textContent).toContain("Live");

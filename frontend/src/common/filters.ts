@@ -103,20 +103,38 @@ export function parse(query: string): Terms {
   return terms;
 }
 
+interface Lowered {
+  plain: string[]; // name, namespace, cluster, workload name, images
+  labels: [string, string][];
+}
+
+// Lower-cased fields per row object, so a keystroke at 10,000 rows does not lower-case them
+// all again. Rows are replaced, never mutated, so the cache cannot go stale.
+const loweredCache = new WeakMap<object, Lowered>();
+
+function lowered(row: FilterRow): Lowered {
+  let entry = loweredCache.get(row);
+  if (!entry) {
+    const fields = [row.name, row.namespace, row.cluster, row.workload_name, ...(row.images ?? [])];
+    entry = {
+      plain: fields.map((f) => String(f ?? "").toLowerCase()),
+      labels: Object.entries(row.labels ?? {}).map(([k, v]) => [
+        String(k).toLowerCase(),
+        String(v).toLowerCase(),
+      ]),
+    };
+    loweredCache.set(row, entry);
+  }
+  return entry;
+}
+
 function wordMatches(word: Word, row: FilterRow): boolean {
+  const { plain, labels } = lowered(row);
   let hit = false;
   if (word.key !== null) {
-    for (const [key, value] of Object.entries(row.labels ?? {})) {
-      if (String(key).toLowerCase() !== word.key) continue;
-      const v = String(value).toLowerCase();
-      if (word.exact ? v === word.text : v.includes(word.text)) {
-        hit = true;
-        break;
-      }
-    }
+    hit = labels.some(([k, v]) => k === word.key && (word.exact ? v === word.text : v.includes(word.text)));
   } else {
-    const fields = [row.name, row.namespace, row.cluster, row.workload_name, ...(row.images ?? [])];
-    hit = fields.some((f) => String(f ?? "").toLowerCase().includes(word.text));
+    hit = plain.some((f) => f.includes(word.text));
   }
   return hit !== word.negated;
 }

@@ -111,7 +111,7 @@ export class ProtocolClient {
       // Before our snapshot, patches are already folded into it; after, apply in order.
       if (this.seq < 0 || msg.seq <= this.seq) return;
       this.seq = msg.seq;
-      this.store.patch(msg.upserts, msg.deletes);
+      this.store.patch(msg.upserts, msg.deletes, Boolean(this.model.get("loaded")));
     } else if (msg.type === "response") {
       const resolve = this.pending.get(msg.id);
       if (resolve) {

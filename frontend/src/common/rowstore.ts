@@ -42,13 +42,14 @@ export class RowStore {
     this.emit(new Set(this.rows.keys()));
   }
 
-  /** Apply upserts then deletes; returns the keys that changed. */
-  patch(upserts: Row[], deletes: string[]): ReadonlySet<string> {
+  /** Apply upserts then deletes; returns the keys that changed. `flash` = false for rows of
+   * the first listing, which arrive as patches when the view was faster than the store. */
+  patch(upserts: Row[], deletes: string[], flash = true): ReadonlySet<string> {
     const now = this.clock();
     const keys = new Set<string>();
     for (const row of upserts) {
       this.rows.set(row.key, row);
-      this.changed.set(row.key, now);
+      if (flash) this.changed.set(row.key, now);
       keys.add(row.key);
     }
     for (const key of deletes) {

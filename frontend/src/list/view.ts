@@ -56,6 +56,7 @@ export class ListView {
   private sorted: Row[] = [];
   private sortedVersion = -1;
   private sortedBy = "";
+  private severalClusters = false;
   /** The rows the user sees, in order (after filters and sort). */
   visible: Row[] = [];
   private rendered = new Map<string, { el: HTMLElement; row: Row; state: string }>();
@@ -63,6 +64,7 @@ export class ListView {
   private favorites = new Set<string>();
   private syncUrl = false;
   private frame = 0;
+  private stale = true; // filters, rows or traits changed since the last full render
   private querySave = 0;
   private disposers: (() => void)[] = [];
   private everLive = false;
@@ -139,7 +141,7 @@ export class ListView {
     this.favoritesBtn.addEventListener("click", () =>
       this.setTrait("favorites_only", !model.get("favorites_only")));
     helpBtn.addEventListener("click", () => this.toggleHelp());
-    this.scroller.addEventListener("scroll", () => this.schedule());
+    this.scroller.addEventListener("scroll", () => this.schedule(true));
     this.body.addEventListener("click", (e) => this.onBodyClick(e));
 
     this.initFavorites();
@@ -149,7 +151,7 @@ export class ListView {
 
     const refresh = () => this.schedule();
     const traits = ["query", "statuses", "needs_attention", "favorites_only", "sort", "selected",
-      "mode", "mode_reason", "last_contact", "no_crds", "scope"];
+      "mode", "mode_reason", "last_contact", "last_error", "no_crds", "scope", "loaded"];
     for (const t of traits) model.on(`change:${t}`, refresh);
     const onFavorites = () => this.favoritesFromModel();
     model.on("change:favorites", onFavorites);
@@ -331,7 +333,7 @@ export class ListView {
       : Math.min(this.visible.length - 1, Math.max(0, i + delta));
     this.cursor = this.visible[next].key;
     this.scrollIntoView(next);
-    this.render();
+    this.renderRows();
   }
 
   private scrollIntoView(index: number): void {
@@ -345,11 +347,14 @@ export class ListView {
 
   // -- rendering ------------------------------------------------------------------------------
 
-  private schedule(): void {
+  /** Redraw at the next frame: everything, or (scrolling) only the rows in view. */
+  private schedule(rowsOnly = false): void {
+    if (!rowsOnly) this.stale = true;
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.render();
+      if (this.stale) this.render();
+      else this.renderRows();
     });
   }
 
@@ -369,9 +374,11 @@ export class ListView {
       cancelAnimationFrame(this.frame);
       this.frame = 0;
     }
+    this.stale = false;
     const sort = String(this.model.get("sort") ?? "");
     if (this.sortedVersion !== this.store.version || this.sortedBy !== sort) {
       this.sorted = sortRows(this.store.all(), sort);
+      this.severalClusters = new Set(this.sorted.map((r) => r.cluster)).size > 1;
       this.sortedVersion = this.store.version;
       this.sortedBy = sort;
     }
@@ -405,8 +412,7 @@ export class ListView {
     this.shown.textContent = `${visible.length} of ${this.store.size} shown`;
     this.renderConnection();
 
-    const clusters = new Set(this.store.all().map((r) => r.cluster));
-    const columns = COLUMNS.filter((c) => c.id !== "cluster" || clusters.size > 1);
+    const columns = COLUMNS.filter((c) => c.id !== "cluster" || this.severalClusters);
     if (columns.length !== this.columns.length) this.rendered.clear();
     this.columns = columns;
     const template = ["28px", ...columns.map((c) => c.width)].join(" ");
@@ -441,7 +447,8 @@ export class ListView {
 
   private renderEmpty(state: FilterState): void {
     let content: (Node | string)[] = [];
-    if (!this.store.loaded) content = ["Loading rollouts…"];
+    const loading = !this.store.loaded || !this.model.get("loaded");
+    if (this.store.size === 0 && loading) content = ["Loading rollouts…"];
     else if (this.store.size === 0 && this.model.get("no_crds")) {
       content = [
         h("strong", {}, "No rollout CRDs on this cluster."),
@@ -549,8 +556,10 @@ export class ListView {
       stopped: "Stopped",
     };
     const label = labels[mode] ?? mode;
+    const error = String(this.model.get("last_error") ?? "");
     this.conn.className = `rw-conn rw-conn-${mode}`;
-    this.conn.title = reason ? `${label}: ${reason}` : label;
+    this.conn.title = [reason ? `${label}: ${reason}` : label, error && `Last error: ${error}`]
+      .filter(Boolean).join("\n");
     replaceChildren(this.conn,
       h("span", { class: "rw-dot", "aria-hidden": "true" }, "●"),
       ` ${label}`,

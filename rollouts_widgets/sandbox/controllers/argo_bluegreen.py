@@ -124,6 +124,6 @@ def _scale_down_expired(ctx: ArgoContext) -> None:
         want = copy.deepcopy(rs)
         want["metadata"]["annotations"].pop(SCALE_DOWN_DEADLINE, None)
         want["spec"]["replicas"] = 0
-        if ctx.api.update("replicasets.apps", want) is not None:
-            rs["metadata"]["annotations"].pop(SCALE_DOWN_DEADLINE, None)
-            rs["spec"]["replicas"] = 0
+        result = ctx.api.update("replicasets.apps", want)
+        if result is not None:
+            ctx.replace_rs(rs, result)

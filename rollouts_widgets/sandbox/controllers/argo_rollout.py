@@ -85,17 +85,26 @@ class ArgoContext:
         return as_int(annotations_of(rs or self.new_rs or {}).get(REVISION))
 
     def scale(self, rs: Obj | None, replicas: int) -> None:
-        if rs is None or as_int(rs["spec"].get("replicas")) == replicas:
+        if rs is None:
             return
+        name = rs["metadata"]["name"]
+        rs = next((r for r in self.rss if r["metadata"]["name"] == name), rs)  # latest copy
         current = as_int(rs["spec"].get("replicas"))
+        if current == replicas:
+            return
         want = copy.deepcopy(rs)
         want["spec"]["replicas"] = replicas
-        if self.api.update("replicasets.apps", want) is not None:
-            rs["spec"]["replicas"] = replicas
+        result = self.api.update("replicasets.apps", want)
+        if result is not None:
+            self.replace_rs(rs, result)
             direction = "up" if replicas > current else "down"
             self.event("Normal", "ScalingReplicaSet",
                        f"Scaled {direction} ReplicaSet {rs['metadata']['name']} (revision "
                        f"{self.revision(rs)}) from {current} to {replicas}")
+
+    def replace_rs(self, old: Obj, new: Obj) -> None:
+        """Use our updated copy from now on (listed objects are shared and read-only)."""
+        self.rss = [new if rs is old else rs for rs in self.rss]
 
     def scale_others(self, keep: set[str], replicas: int = 0) -> None:
         """Scale every ReplicaSet not in ``keep`` (pod hashes) to ``replicas``."""

@@ -26,7 +26,8 @@ _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 class Api:
     """The store as a controller sees it: reads return None instead of raising, writes count
-    themselves and swallow CONFLICT / NOT_FOUND (the next round re-reads and tries again)."""
+    themselves and swallow CONFLICT / NOT_FOUND (the next round re-reads and tries again).
+    ``list`` returns shared, read-only objects; ``get`` returns a private copy."""
 
     def __init__(self, storage: Any, clock: Any) -> None:
         self.storage = storage
@@ -52,7 +53,9 @@ class Api:
     def list(self, resource: str, namespace: str | None = None) -> list[Obj]:
         items = self._lists.get(resource)
         if items is None:
-            items = self._lists[resource] = self.storage.list(resource)[0]
+            # The store's own (immutable) dicts, not copies: listing the whole cluster every
+            # round is the controllers' main cost. Never mutate a listed object; copy first.
+            items = self._lists[resource] = self.storage.page(resource)[0]
         if namespace is None:
             return list(items)
         return [o for o in items if o["metadata"].get("namespace") == namespace]
@@ -278,10 +281,13 @@ def template_hash(template: Obj | None, drop_labels: tuple[str, ...] = (),
     """A pod-template hash (fnv32a + safe encoding, like ``controller.ComputeHash``), ignoring
     the given labels so that a ReplicaSet's own hash label does not change its hash; a
     collision count (a name taken by someone else) gives another hash."""
-    template = copy.deepcopy(template or {})
-    labels = template.get("metadata", {}).get("labels") or {}
-    for key in drop_labels:
-        labels.pop(key, None)
+    template = dict(template or {})
+    if drop_labels and isinstance(template.get("metadata"), dict):
+        meta = template["metadata"] = dict(template["metadata"])
+        meta["labels"] = {k: v for k, v in (meta.get("labels") or {}).items()
+                          if k not in drop_labels}
+        if not meta["labels"]:
+            meta.pop("labels")
     text = json.dumps(template, sort_keys=True, separators=(",", ":"))
     if collision_count:
         text += f"/{collision_count}"

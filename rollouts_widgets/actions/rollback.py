@@ -24,7 +24,6 @@ from rollouts_widgets.actions.plan import (
     Write,
     json_precondition,
     object_meta,
-    provider_of,
     workload_target,
 )
 from rollouts_widgets.errors import RolloutsError
@@ -58,12 +57,17 @@ class RollbackPlan:
     response: RolloutRollbackResponse
 
 
-def strip_template(template: Mapping[str, Any], label: str) -> dict[str, Any]:
-    """A deep copy of a ReplicaSet's pod template without the controller's hash label."""
+def strip_template(template: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy of a ReplicaSet's pod template without the controllers' hash labels.
+
+    Both labels go: with an Argo workloadRef the Deployment's own older ReplicaSets carry
+    ``pod-template-hash``, and neither label belongs in a template a user owns.
+    """
     result = copy.deepcopy(dict(template))
     metadata = result.get("metadata")
     if isinstance(metadata, dict) and isinstance(metadata.get("labels"), dict):
-        metadata["labels"].pop(label, None)
+        for label in (ARGO_POD_HASH_LABEL, KRUISE_POD_HASH_LABEL):
+            metadata["labels"].pop(label, None)
     return result
 
 
@@ -109,7 +113,6 @@ def plan_rollback(
         from rollouts_widgets.model.related import revisions as related_revisions
 
         revisions = related_revisions(obj, list(related))
-    provider, _ = provider_of(obj)
     namespace, rollout, _ = object_meta(obj)
     target = choose_revision(revisions, revision)
     template = getattr(target, "template", None)
@@ -119,8 +122,7 @@ def plan_rollback(
         raise RolloutsError(
             errors.REVISION_NOT_FOUND, f"revision {number} has no pod template to roll back to"
         )
-    label = ARGO_POD_HASH_LABEL if provider == "argo" else KRUISE_POD_HASH_LABEL
-    template = strip_template(template, label)
+    template = strip_template(template)
     gvr, workload = workload_target(obj, related)
     _, workload_name, rv = object_meta(workload)
     kind = str(workload.get("kind") or "")

@@ -97,11 +97,12 @@ def kruise_case():
     return rollout, [deployment, *sets]
 
 
-def test_strip_template_removes_only_the_hash_label_and_copies():
-    original = template("x:1", "pod-template-hash", "abc")
-    stripped = strip_template(original, "pod-template-hash")
+@pytest.mark.parametrize("label", ["pod-template-hash", "rollouts-pod-template-hash"])
+def test_strip_template_removes_only_the_hash_labels_and_copies(label):
+    original = template("x:1", label, "abc")
+    stripped = strip_template(original)
     assert stripped == template("x:1")
-    assert original["metadata"]["labels"]["pod-template-hash"] == "abc"
+    assert original["metadata"]["labels"][label] == "abc"
 
 
 def test_kruise_deployment_rollback_defaults_to_the_stable_revision():

@@ -72,7 +72,11 @@ def resource_of(obj: dict[str, Any]) -> tuple[ResourceType, str]:
 
 
 def apply_objects(
-    store: ObjectStore, objects: Iterable[dict[str, Any]], namespace: str | None = None
+    store: ObjectStore,
+    objects: Iterable[dict[str, Any]],
+    namespace: str | None = None,
+    *,
+    restore: bool = False,
 ) -> list[dict[str, Any]]:
     """Create each object, or update it (keeping its status) if it exists; returns the
     stored objects. Namespaces are created first."""
@@ -90,7 +94,7 @@ def apply_objects(
         except RolloutsError as err:
             if err.code != errors.NOT_FOUND:
                 raise
-            results.append(store.create(rt.key, stored))
+            results.append(store.create(rt.key, stored, restore=restore))
             continue
         meta.pop("resourceVersion", None)
         if "status" not in stored and "status" in current:
@@ -107,8 +111,7 @@ def save_directory(store: ObjectStore, directory: str | os.PathLike[str]) -> int
     count = 0
     for resource, obj in store.dump():
         meta = obj["metadata"]
-        for server_field in ("uid", "resourceVersion", "generation"):
-            meta.pop(server_field, None)
+        meta.pop("resourceVersion", None)  # uid and generation survive, for ownerReferences
         target = root / resource / (meta.get("namespace") or "_cluster") / f"{meta['name']}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(yaml.safe_dump(obj, sort_keys=False), encoding="utf-8")
@@ -125,4 +128,4 @@ def load_directory(store: ObjectStore, directory: str | os.PathLike[str]) -> int
     # Owners before dependents would need a graph; namespaces first is what the store needs.
     order = {key: n for n, key in enumerate(BY_KEY)}
     objects.sort(key=lambda o: order.get(resource_of(o)[0].key, len(order)))
-    return len(apply_objects(store, objects))
+    return len(apply_objects(store, objects, restore=True))

@@ -390,7 +390,7 @@ class SandboxServer:
         else:
             return None
         namespace: str | None = None
-        if len(rest) >= 3 and rest[0] == "namespaces":
+        if len(rest) >= 3 and rest[0] == "namespaces" and rest[2:] != ["status"]:
             namespace, rest = rest[1], rest[2:]
         if not 1 <= len(rest) <= 3:
             return None

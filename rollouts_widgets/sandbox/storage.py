@@ -17,7 +17,8 @@ Contract (``ObjectStore``, thread-safe, one RLock):
 - ``create(resource, obj, *, drop_status=False) -> dict`` - assigns uid, creationTimestamp
   (from ``now()``), resourceVersion and generation 1; ``metadata.generateName`` is honoured;
   a missing namespace defaults to ``"default"``. The namespace must exist (NOT_FOUND, as on a
-  real server); the store starts with the ``default`` namespace. Names are validated with the
+  real server); the store starts with the ``default`` namespace. ``restore=True`` keeps a
+  given uid, creationTimestamp and generation (loading a saved store). Names are validated with the
   Kubernetes rules (INVALID_INPUT, HTTP 422); an existing name is CONFLICT (409
   AlreadyExists). Python callers (controllers, scenarios) may create objects with a
   ``status``; the HTTP layer passes ``drop_status=True`` for kinds with a status subresource.
@@ -55,6 +56,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import logging
 import queue
 import re
 import secrets
@@ -79,6 +81,7 @@ from rollouts_widgets.sandbox.resources import (
 )
 from rollouts_widgets.sandbox.selectors import Predicate, combined
 
+log = logging.getLogger(__name__)
 Listener = Callable[[str, str, dict[str, Any]], None]
 Key = tuple[str, str]  # (namespace or "", name)
 
@@ -100,6 +103,7 @@ _LABEL_MSG = (
 _NO_GENERATION = frozenset({"events", "namespaces", "services"})
 _SERVER_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "generation")
 DEFAULT_HISTORY = 10_000
+MAX_QUEUED_EVENTS = 100_000  # per watch; a slower consumer is disconnected
 CLOSED = object()  # sentinel a Watch yields when the store closed it
 
 
@@ -138,8 +142,13 @@ class Watch:
 
     def _offer(self, change: Change) -> None:
         event = self._translate(change)
-        if event is not None:
-            self._queue.put(event)
+        if event is None or self.closed:
+            return
+        if self._queue.qsize() >= MAX_QUEUED_EVENTS:
+            # A consumer this far behind is cut off, as the real server does; it re-lists.
+            self.close()
+            return
+        self._queue.put(event)
 
     def _translate(self, change: Change) -> tuple[str, dict[str, Any]] | None:
         if change.resource != self.resource:
@@ -285,7 +294,12 @@ class ObjectStore:
     # --- writing ---------------------------------------------------------------------------
 
     def create(
-        self, resource: str, obj: dict[str, Any], *, drop_status: bool = False
+        self,
+        resource: str,
+        obj: dict[str, Any],
+        *,
+        drop_status: bool = False,
+        restore: bool = False,
     ) -> dict[str, Any]:
         rt = resource_type(resource)
         obj = _checked_object(obj)
@@ -312,10 +326,13 @@ class ObjectStore:
             for server_field in ("resourceVersion", "selfLink", "managedFields",
                                  "deletionTimestamp"):
                 meta.pop(server_field, None)
-            meta["uid"] = str(uuid.uuid4())
-            meta["creationTimestamp"] = rfc3339(self.now())
+            if not (restore and meta.get("uid")):
+                meta["uid"] = str(uuid.uuid4())
+            if not (restore and meta.get("creationTimestamp")):
+                meta["creationTimestamp"] = rfc3339(self.now())
             if resource not in _NO_GENERATION:
-                meta["generation"] = 1
+                meta["generation"] = meta.get("generation") if restore and isinstance(
+                    meta.get("generation"), int) else 1
             if drop_status and rt.status_subresource:
                 obj.pop("status", None)
             if resource == "namespaces":
@@ -487,7 +504,10 @@ class ObjectStore:
                     change = self._pending.popleft()
                     listeners = list(self._listeners)
                 for listener in listeners:
-                    listener(change.type, change.resource, clone(change.obj))
+                    try:
+                        listener(change.type, change.resource, clone(change.obj))
+                    except Exception:  # a broken listener must not fail the committed write
+                        log.exception("sandbox store: listener %r failed", listener)
 
     # --- listeners and watches -------------------------------------------------------------
 

@@ -110,6 +110,14 @@ def test_status_subresource_through_typed_api(api):
     assert core.read_namespaced_pod("p", NS).status.phase == "Running"
 
 
+def test_namespace_status_subresource(api):
+    core = client.CoreV1Api(api)
+    assert core.read_namespace_status(NS).status.phase == "Active"
+    core.patch_namespace_status(NS, {"status": {"phase": "Terminating"}})
+    assert core.read_namespace(NS).status.phase == "Terminating"
+    core.patch_namespace_status(NS, {"status": {"phase": "Active"}})
+
+
 def test_custom_objects_and_status(api):
     custom = client.CustomObjectsApi(api)
     ro = custom.create_namespaced_custom_object(

@@ -96,14 +96,22 @@ def test_apply_files_text_and_dicts():
 def test_data_dir_round_trip_keeps_status(tmp_path):
     with Sandbox(clock="manual", controllers=False, data_dir=tmp_path) as sb:
         sb.storage.create("namespaces", {"metadata": {"name": "shop"}})
-        sb.storage.create("rollouts.argoproj.io", {
+        owner = sb.storage.create("rollouts.argoproj.io", {
             "metadata": {"name": "web", "namespace": "shop"}, "spec": {"replicas": 3},
             "status": {"phase": "Paused"}})
+        ref = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "web",
+               "uid": owner["metadata"]["uid"]}
+        sb.storage.create("replicasets.apps", {
+            "metadata": {"name": "web-1", "namespace": "shop", "ownerReferences": [ref]},
+            "spec": {}})
     saved = tmp_path / "rollouts.argoproj.io" / "shop" / "web.yaml"
     assert yaml.safe_load(saved.read_text())["status"] == {"phase": "Paused"}
     with Sandbox(clock="manual", controllers=False, data_dir=tmp_path) as sb:
         got = sb.storage.get("rollouts.argoproj.io", "shop", "web")
         assert got["spec"] == {"replicas": 3} and got["status"] == {"phase": "Paused"}
+        assert got["metadata"]["uid"] == owner["metadata"]["uid"]
+        sb.storage.delete("rollouts.argoproj.io", "shop", "web")  # owner references still hold
+        assert sb.storage.list("replicasets.apps", "shop")[0] == []
 
 
 def test_served_kruise_versions_are_configurable():

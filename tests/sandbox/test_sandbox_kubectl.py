@@ -187,3 +187,11 @@ def test_auth_can_i_and_create_namespace_over_protobuf(kubectl, sb):
     assert code == 1
     assert err.strip() == 'Error from server (AlreadyExists): namespaces "shop-kubectl" already ' \
         "exists"
+
+
+def test_delete_with_kubectl(applied, kubectl, sb):
+    code, out, err = kubectl("delete", "experiment.argoproj.io", "experiment-with-analysis")
+    assert code == 0, err
+    assert out.strip() == ('experiment.argoproj.io "experiment-with-analysis" deleted from '
+                           'default namespace')
+    assert sb.storage.list("experiments.argoproj.io")[0] == []

@@ -254,3 +254,26 @@ def test_bad_objects_are_refused_without_side_effects(store):
         store.patch(ARGO, "default", "missing", {"spec": {}})
     assert info.value.code == errors.NOT_FOUND
     assert store.resource_version == before
+
+
+def test_a_failing_listener_does_not_fail_the_write(store, caplog):
+    calls = []
+
+    def broken(event_type, resource, obj):
+        raise RuntimeError("listener bug")
+
+    store.add_listener(broken)
+    store.add_listener(lambda t, r, o: calls.append(o["metadata"]["name"]))
+    created = store.create("pods", {"metadata": {"name": "p"}})
+    assert created["metadata"]["name"] == "p" and calls == ["p"]
+    assert "listener bug" in caplog.text
+
+
+def test_restore_keeps_identity(store):
+    obj = {"metadata": {"name": "p", "uid": "1234", "creationTimestamp": "2025-05-05T00:00:00Z",
+                        "generation": 7}}
+    restored = store.create("pods", obj, restore=True)
+    assert (restored["metadata"]["uid"], restored["metadata"]["creationTimestamp"],
+            restored["metadata"]["generation"]) == ("1234", "2025-05-05T00:00:00Z", 7)
+    fresh = store.create("pods", {**obj, "metadata": {**obj["metadata"], "name": "q"}})
+    assert fresh["metadata"]["uid"] != "1234" and fresh["metadata"]["generation"] == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from rollouts_widgets import errors
@@ -49,16 +50,32 @@ class ScaledClock(Clock):
 
 
 class ManualClock(Clock):
-    """Time moves only when ``advance`` is called (thread-safe)."""
+    """Time moves only when ``advance`` is called (thread-safe).
+
+    Step listeners (the controller manager) run after every ``step`` seconds of an advance,
+    so ``advance(60)`` lives through the minute - pods become ready, then the next step of a
+    rollout starts - instead of jumping over it.
+    """
 
     kind = "manual"
 
-    def __init__(self, start: datetime = MANUAL_EPOCH) -> None:
+    def __init__(self, start: datetime = MANUAL_EPOCH, step: float = 1.0) -> None:
         if start.tzinfo is None:
             raise RolloutsError(errors.INVALID_INPUT, "a manual clock needs an aware datetime")
+        if not step > 0:
+            raise RolloutsError(errors.INVALID_INPUT, "a manual clock step must be > 0")
         self._now = start.astimezone(timezone.utc)
         self._elapsed = 0.0
         self._lock = threading.Lock()
+        self.step = float(step)
+        self._step_listeners: list[Callable[[], object]] = []
+
+    def add_step_listener(self, fn: Callable[[], object]) -> None:
+        self._step_listeners.append(fn)
+
+    def remove_step_listener(self, fn: Callable[[], object]) -> None:
+        if fn in self._step_listeners:
+            self._step_listeners.remove(fn)
 
     def now(self) -> datetime:
         with self._lock:
@@ -69,11 +86,19 @@ class ManualClock(Clock):
             return self._elapsed
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
+        if not seconds >= 0:
             raise RolloutsError(errors.INVALID_INPUT, "time cannot go backwards")
-        with self._lock:
-            self._now += timedelta(seconds=seconds)
-            self._elapsed += seconds
+        remaining = float(seconds)
+        while True:
+            move = min(self.step, remaining) if self._step_listeners else remaining
+            with self._lock:
+                self._now += timedelta(seconds=move)
+                self._elapsed += move
+            remaining -= move
+            for listener in list(self._step_listeners):
+                listener()
+            if remaining <= 1e-9:
+                return
 
 
 def make_clock(kind: str = "real", speed: float = 1.0) -> Clock:

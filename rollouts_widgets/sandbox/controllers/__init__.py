@@ -5,7 +5,8 @@ the store once and write what it must; rounds repeat until one writes nothing. T
 controllers run before the workload controllers in each round, so a rollout gates a changed
 workload (as Kruise's admission webhook does) before the Deployment controller rolls it.
 
-With a manual clock, controllers run only inside ``run_until_quiet`` (``Sandbox.advance``);
+With a manual clock, controllers run only when time is advanced (after each step of
+``ManualClock.advance``, i.e. inside ``Sandbox.advance``) or ``run_until_quiet`` is called;
 with a real or scaled clock, ``start()`` runs them in a daemon thread on every store change
 and on a short tick.
 """
@@ -58,6 +59,10 @@ class ControllerManager:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # A manual clock lets the controllers settle after every step of an advance.
+        add_step_listener = getattr(clock, "add_step_listener", None)
+        if add_step_listener is not None:
+            add_step_listener(self.run_until_quiet)
 
     def reconcile_round(self) -> int:
         """Run every controller once; the number of writes made."""

@@ -145,7 +145,7 @@ class Store:
         self._selection: dict[Key, tuple] = {}
         self._related: dict[tuple[str, str], dict[tuple[GVR, str], dict[str, Any]]] = {}
         self._related_watchers: dict[tuple[str, str, GVR], list[Any]] = {}  # [watcher, users]
-        self._follow_lock = threading.Lock()
+        self._follow_lock = threading.RLock()  # a subscriber may follow from a callback
         self._closed = False
         self._mode: Mode = "connecting"
         self._stop = threading.Event()

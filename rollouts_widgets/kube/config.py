@@ -17,6 +17,8 @@ from rollouts_widgets import errors
 from rollouts_widgets.errors import RolloutsError
 
 IN_CLUSTER = "in-cluster"
+# Every watcher holds one connection open; a dashboard with detail panels runs dozens.
+POOL_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def load_target(
     current context), falling back to the in-cluster config when there is no kubeconfig."""
     path = _kubeconfig_paths(kubeconfig)
     configuration = Configuration()
+    configuration.connection_pool_maxsize = max(configuration.connection_pool_maxsize, POOL_SIZE)
     if path is None:
         if context not in (None, IN_CLUSTER):
             raise RolloutsError(

@@ -287,3 +287,25 @@ def test_follow_makes_pod_only_changes_reach_the_view(sandbox, cluster):
         # without the follow, related() reads fresh from the API server
         names = sorted(o["metadata"]["name"] for o in store.related("shop/web"))
         assert names == ["web", "web-abc", "web-abc-1"]
+
+
+def test_a_subscriber_may_follow_and_close_from_its_callback(sandbox, cluster):
+    store = cluster.store("shop")
+    handles = []
+    closed = threading.Event()
+
+    def on_event(event):
+        if event.type == "upsert" and event.name == "a" and not handles:
+            handles.append(store.follow("shop/a"))  # re-enters the store on this thread
+        if event.type == "upsert" and event.name == "stop":
+            store.close()
+            closed.set()
+
+    store.subscribe(on_event)
+    sandbox.storage.create(KRUISE, kruise("a", "shop"))
+    assert store.wait_until(lambda s: s.following("shop/a"))
+    sandbox.storage.create(KRUISE, kruise("stop", "shop"))
+    assert closed.wait(10)
+    assert store.mode == "stopped"
+    handles[0].close()
+    assert [w.description for w in cluster.pool.watchers()] == []

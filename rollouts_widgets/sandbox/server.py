@@ -478,7 +478,10 @@ class SandboxServer:
             req.send_json(201, review)
             return
         if route.verb in ("create", "update", "patch"):
-            getattr(self, f"_{route.verb}")(req, route)
+            getattr(self, f"_{route.verb}")(req, route, _dry_run(query))
+            return
+        if route.verb == "delete":
+            self._delete(req, route, query)
             return
         self._drain(req)
         if route.verb == "watch":
@@ -488,9 +491,17 @@ class SandboxServer:
         elif route.verb == "get":
             obj = self.store.get_ref(rt.key, route.namespace, route.name or "")
             self._send_object(req, 200, route, obj)
-        elif route.verb == "delete":
-            obj = self.store.delete(rt.key, route.namespace, route.name or "")
-            self._send_object(req, 200, route, obj)
+
+    def _delete(self, req: _Handler, route: Route, query: dict[str, str]) -> None:
+        """DELETE, with optional DeleteOptions in the body (kubectl sends dryRun there)."""
+        dry_run = _dry_run(query)
+        if req.headers.get("Content-Length") not in (None, "", "0"):
+            options, _ = self._read_body(req, BODY_TYPES)
+            if isinstance(options, dict) and isinstance(options.get("dryRun"), list):
+                dry_run = dry_run or _dry_run({"dryRun": ",".join(map(str, options["dryRun"]))})
+        obj = self.store.delete(route.rt.key, route.namespace, route.name or "",
+                                dry_run=dry_run)
+        self._send_object(req, 200, route, obj)
 
     def _send_object(self, req: _Handler, code: int, route: Route, obj: dict[str, Any]) -> None:
         out = conversion.to_version(obj, route.rt, route.version)
@@ -528,31 +539,35 @@ class SandboxServer:
             meta["name"] = route.name
         return conversion.from_version(body, rt, route.version)
 
-    def _create(self, req: _Handler, route: Route) -> None:
+    def _create(self, req: _Handler, route: Route, dry_run: bool) -> None:
         if route.rt.namespaced and route.namespace is None:
             self._drain(req)
             raise http_error(405, "create needs a namespace in the path", "MethodNotAllowed")
         body, _ = self._read_body(req, BODY_TYPES)
-        obj = self.store.create(route.rt.key, self._incoming(route, body), drop_status=True)
+        obj = self.store.create(route.rt.key, self._incoming(route, body), drop_status=True,
+                                dry_run=dry_run)
         self._send_object(req, 201, route, obj)
 
-    def _update(self, req: _Handler, route: Route) -> None:
+    def _update(self, req: _Handler, route: Route, dry_run: bool) -> None:
         body, _ = self._read_body(req, BODY_TYPES)
-        obj = self.store.update(route.rt.key, self._incoming(route, body), route.subresource)
+        obj = self.store.update(route.rt.key, self._incoming(route, body), route.subresource,
+                                dry_run=dry_run)
         self._send_object(req, 200, route, obj)
 
-    def _patch(self, req: _Handler, route: Route) -> None:
+    def _patch(self, req: _Handler, route: Route, dry_run: bool) -> None:
         body, media = self._read_body(req, PATCH_TYPES)
         patch_type = PATCH_TYPES[media]
         rt = route.rt
         if route.version == rt.storage_version:
             obj = self.store.patch(rt.key, route.namespace, route.name or "", body, patch_type,
-                                   route.subresource)
+                                   route.subresource, dry_run=dry_run)
         else:
-            obj = self._patch_converted(route, body, patch_type)
+            obj = self._patch_converted(route, body, patch_type, dry_run)
         self._send_object(req, 200, route, obj)
 
-    def _patch_converted(self, route: Route, body: Any, patch_type: str) -> dict[str, Any]:
+    def _patch_converted(
+        self, route: Route, body: Any, patch_type: str, dry_run: bool
+    ) -> dict[str, Any]:
         """Patch in a non-storage version: convert, patch, convert back, update with a
         resourceVersion precondition (retried if another writer got in between)."""
         rt = route.rt
@@ -571,7 +586,7 @@ class SandboxServer:
             stored["metadata"].setdefault("resourceVersion",
                                           current["metadata"]["resourceVersion"])
             try:
-                return self.store.update(rt.key, stored, route.subresource)
+                return self.store.update(rt.key, stored, route.subresource, dry_run=dry_run)
             except RolloutsError as err:
                 if err.code != errors.CONFLICT or "resourceVersion" in (
                     body.get("metadata") or {} if isinstance(body, dict) else {}
@@ -727,6 +742,15 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
         elif isinstance(node, list):
             stack.extend((child, depth + 1) for child in node)
     return False
+
+
+def _dry_run(query: dict[str, str]) -> bool:
+    value = query.get("dryRun")
+    if value in (None, ""):
+        return False
+    if value != "All":
+        raise http_error(400, f"unsupported dryRun value {value!r}: only All", "BadRequest")
+    return True
 
 
 def _int_param(query: dict[str, str], name: str) -> int | None:

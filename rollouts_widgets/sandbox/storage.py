@@ -32,6 +32,7 @@ Contract (``ObjectStore``, thread-safe, one RLock):
 - ``patch(resource, namespace, name, patch, patch_type="merge"|"json"|"strategic",
   subresource=None) -> dict`` - applied atomically under the lock, then the update rules
   above. Strategic merge on a custom resource is refused (415) as the real server does.
+- ``dry_run=True`` on create/update/patch/delete validates and answers without storing.
 - ``delete(resource, namespace, name) -> dict`` - immediate (no finalizers); returns the
   deleted object. Dependents (``ownerReferences`` naming its uid) are deleted too, as the
   garbage collector does, and deleting a namespace deletes what it contains.
@@ -300,6 +301,7 @@ class ObjectStore:
         *,
         drop_status: bool = False,
         restore: bool = False,
+        dry_run: bool = False,
     ) -> dict[str, Any]:
         rt = resource_type(resource)
         obj = _checked_object(obj)
@@ -338,19 +340,25 @@ class ObjectStore:
             if resource == "namespaces":
                 obj["status"] = {"phase": "Active"}
             obj = _normalised(rt, obj)
-            self._commit("ADDED", resource, key, obj, None)
+            if not dry_run:
+                self._commit("ADDED", resource, key, obj, None)
         self._flush()
         return clone(obj)
 
     def update(
-        self, resource: str, obj: dict[str, Any], subresource: str | None = None
+        self,
+        resource: str,
+        obj: dict[str, Any],
+        subresource: str | None = None,
+        *,
+        dry_run: bool = False,
     ) -> dict[str, Any]:
         rt = resource_type(resource)
         obj = _checked_object(obj)
         with self._lock:
             meta = obj["metadata"]
             current = self.get_ref(resource, meta.get("namespace"), str(meta.get("name") or ""))
-            result = self._update_locked(rt, current, obj, subresource)
+            result = self._update_locked(rt, current, obj, subresource, dry_run)
         self._flush()
         return clone(result)
 
@@ -362,6 +370,8 @@ class ObjectStore:
         patch: Any,
         patch_type: str = "merge",
         subresource: str | None = None,
+        *,
+        dry_run: bool = False,
     ) -> dict[str, Any]:
         rt = resource_type(resource)
         if patch_type == "strategic" and not rt.builtin:
@@ -384,15 +394,17 @@ class ObjectStore:
                     errors.INVALID_INPUT, "metadata.name and metadata.namespace cannot be "
                     "changed by a patch", http=400, reason="BadRequest",
                 )
-            result = self._update_locked(rt, current, patched, subresource)
+            result = self._update_locked(rt, current, patched, subresource, dry_run)
         self._flush()
         return clone(result)
 
-    def delete(self, resource: str, namespace: str | None, name: str) -> dict[str, Any]:
+    def delete(
+        self, resource: str, namespace: str | None, name: str, *, dry_run: bool = False
+    ) -> dict[str, Any]:
         rt = resource_type(resource)
         with self._lock:
             current = self.get_ref(resource, namespace, name)
-            deleted = self._delete_locked(rt, current)
+            deleted = current if dry_run else self._delete_locked(rt, current)
         self._flush()
         return clone(deleted)
 
@@ -402,6 +414,7 @@ class ObjectStore:
         current: dict[str, Any],
         obj: dict[str, Any],
         subresource: str | None,
+        dry_run: bool = False,
     ) -> dict[str, Any]:
         cur_meta = current["metadata"]
         meta = obj["metadata"]
@@ -444,8 +457,9 @@ class ObjectStore:
             return current  # a no-op write: no new resourceVersion, no event
         if "generation" in cur_meta and _spec_part(new) != _spec_part(current):
             new["metadata"]["generation"] = int(cur_meta["generation"]) + 1
-        key = self._key(rt, cur_meta.get("namespace"), cur_meta["name"])
-        self._commit("MODIFIED", rt.key, key, new, current)
+        if not dry_run:
+            key = self._key(rt, cur_meta.get("namespace"), cur_meta["name"])
+            self._commit("MODIFIED", rt.key, key, new, current)
         return new
 
     def _delete_locked(self, rt: ResourceType, current: dict[str, Any]) -> dict[str, Any]:

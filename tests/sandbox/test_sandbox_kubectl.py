@@ -195,3 +195,18 @@ def test_delete_with_kubectl(applied, kubectl, sb):
     assert out.strip() == ('experiment.argoproj.io "experiment-with-analysis" deleted from '
                            'default namespace')
     assert sb.storage.list("experiments.argoproj.io")[0] == []
+
+
+def test_server_side_dry_run_stores_nothing(applied, kubectl, sb, tmp_path):
+    before = (sb.storage.dump(), sb.storage.resource_version)
+    manifest = (EXAMPLES / "argo" / "rollout-canary.yaml").read_text()
+    changed = tmp_path / "rollout.yaml"
+    changed.write_text(manifest.replace("rollout-canary", "dry-canary"))
+    code, out, err = kubectl("apply", "--dry-run=server", "-f", str(changed))
+    assert (code, out.strip()) == (0, "rollout.argoproj.io/dry-canary created (server dry run)")
+    code, out, err = kubectl("delete", "--dry-run=server", "ro", "rollout-canary")
+    assert code == 0, err
+    code, out, err = kubectl("patch", "--dry-run=server", "ro", "rollout-canary", "--type",
+                             "merge", "-p", '{"spec":{"replicas":9}}', "-o", "json")
+    assert code == 0 and json.loads(out)["spec"]["replicas"] == 9
+    assert (sb.storage.dump(), sb.storage.resource_version) == before

@@ -126,8 +126,7 @@ export class DetailView {
           this.timeline(row), this.events(row))),
     );
     if (focusId) {
-      const again = this.body.querySelector<HTMLElement>(`[data-focus-id="${CSS.escape(focusId)}"]`);
-      again?.focus();
+      byFocusId(this.body, focusId)?.focus();
     }
     this.updateClocks();
   }
@@ -403,7 +402,7 @@ export class DetailView {
       edit?.addEventListener("click", () => {
         this.editing.set(id, c.image);
         this.render();
-        this.body.querySelector<HTMLInputElement>(`[data-focus-id="image-${CSS.escape(id)}"]`)?.focus();
+        byFocusId(this.body, `image-${id}`)?.focus();
       });
       return h("tr", { "data-container": c.name }, name, h("td", { class: "rw-mono" }, c.image), h("td", {}, edit));
     }
@@ -556,6 +555,11 @@ export class DetailView {
     this.toasts.appendChild(el);
     if (ok) window.setTimeout(() => el.remove(), TOAST_MS);
   }
+}
+
+/** The element carrying data-focus-id=`id` (ids hold cluster strings: no selector building). */
+function byFocusId(root: HTMLElement, id: string): HTMLElement | undefined {
+  return Array.from(root.querySelectorAll<HTMLElement>("[data-focus-id]")).find((e) => e.dataset.focusId === id);
 }
 
 function describe(action: string): string {

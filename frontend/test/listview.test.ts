@@ -212,3 +212,18 @@ describe("sortRows", () => {
     expect(sortRows(rows, "").map((r) => r.name)).toEqual(["a", "b", "c"]);
   });
 });
+
+describe("inVoila", () => {
+  it("is true only on a page whose body Voila marked", async () => {
+    const { inVoila } = await import("../src/common/urlstate");
+    expect(inVoila()).toBe(false);
+    const script = document.createElement("script");
+    script.src = "/lab/extensions/@voila-dashboards/jupyterlab-preview/remoteEntry.js";
+    document.head.appendChild(script); // JupyterLab with Voila's preview extension
+    expect(inVoila()).toBe(false);
+    document.body.setAttribute("data-voila", "voila");
+    expect(inVoila()).toBe(true);
+    document.body.removeAttribute("data-voila");
+    script.remove();
+  });
+});

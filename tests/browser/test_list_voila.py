@@ -56,11 +56,12 @@ def kruise_rollout(name: str, ns: str, phase: str, **labels: str) -> dict[str, A
 
 
 def argo_rollout(name: str, ns: str, image: str, message: str) -> dict[str, Any]:
-    """A degraded Argo canary whose image, label and message hold markup."""
+    """A degraded Argo canary whose image and message hold markup (label values cannot:
+    the API server refuses them, as Kubernetes does)."""
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
-        "metadata": {"name": name, "namespace": ns, "labels": {"note": XSS}},
+        "metadata": {"name": name, "namespace": ns, "labels": {"note": "markup"}},
         "spec": {
             "replicas": 2,
             "selector": {"matchLabels": {"app": name}},
@@ -196,7 +197,7 @@ def test_markup_from_the_cluster_shows_as_text_and_runs_nothing(page, voila):
     assert row.locator(".rw-col-images").inner_text() == XSS
     assert row.locator(".rw-status").get_attribute("title") == XSS
     assert root.locator("img").count() == 0
-    page.locator('[role="searchbox"]').fill(f'note:"{XSS}"')
+    page.locator('[role="searchbox"]').fill(f'"{XSS}"')  # an image search, quoted
     page.wait_for_function("document.querySelectorAll('[role=grid] [data-key]').length === 1")
     assert page.evaluate("window.__xss") is None
 
@@ -289,6 +290,8 @@ def test_keyboard_shortcuts_and_typing_in_the_search_box(page, voila):
     page.keyboard.press("Shift+H")
     dialog = root.locator('[role="dialog"]')
     assert dialog.is_visible() and dialog.get_attribute("aria-label") == "Keyboard shortcuts"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "list-help.png"))
     page.keyboard.press("Escape")
     assert dialog.is_hidden()
 

@@ -91,7 +91,7 @@ def sandbox() -> Iterator[rw.Sandbox]:
     sb.apply([
         kruise_rollout("cart", team="basket"),
         kruise_rollout("checkout", phase="Progressing", team="payments"),
-        kruise_rollout("frontend", ns="web", message=XSS, note=XSS),
+        kruise_rollout("frontend", ns="web", message=XSS, note="markup"),
     ])
     yield sb
     sb.stop()
@@ -127,7 +127,7 @@ def test_ready_gets_the_live_rows_and_status(widget, cluster):
     assert [r["key"] for r in rows] == [
         "sandbox/shop/cart", "sandbox/shop/checkout", "sandbox/web/frontend"]
     assert {r["key"]: r["status"] for r in rows}["sandbox/shop/checkout"] == "Progressing"
-    assert rows[2]["message"] == XSS and rows[2]["labels"] == {"note": XSS}
+    assert rows[2]["message"] == XSS and rows[2]["labels"] == {"note": "markup"}
     assert widget.loaded is True
     assert wait_trait(widget, "mode", "watch")
     assert widget.last_contact.endswith("Z") and widget.mode_reason == ""

@@ -50,8 +50,8 @@ export function fromSearch(search: string): Partial<UrlState> {
   return out;
 }
 
-/** True on a Voila page (where the widget mirrors its state in the URL by default). */
+/** True on a Voila page (its templates mark the body with data-voila), where the widget
+ * mirrors its state in the URL by default. JupyterLab pages are not marked. */
 export function inVoila(): boolean {
-  return Boolean(document.querySelector('script[src*="voila"], link[href*="voila"]')) ||
-    /\/voila\//.test(window.location.pathname);
+  return document.body?.hasAttribute("data-voila") ?? false;
 }

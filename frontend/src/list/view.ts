@@ -127,10 +127,10 @@ export class ListView {
       { class: "rw-root rw-list" },
       h("div", { class: "rw-toolbar" }, this.search, this.attentionBtn, statusGroup,
         this.favoritesBtn, this.shown, h("span", { class: "rw-spacer" }), this.conn, helpBtn),
+      this.help, // in the flow, so no host's overflow clipping can cut it off
       this.alert,
       this.grid,
       this.empty,
-      this.help,
     );
     el.appendChild(this.root);
 

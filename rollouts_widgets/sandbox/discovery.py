@@ -108,6 +108,12 @@ class Discovery:
                     "namespaced": rt.namespaced, "kind": rt.kind,
                     "verbs": ["get", "patch", "update"],
                 })
+            if rt.scale_subresource:
+                resources.append({
+                    "name": f"{rt.plural}/scale", "singularName": "",
+                    "namespaced": rt.namespaced, "kind": "Scale", "group": "autoscaling",
+                    "version": "v1", "verbs": ["get", "patch", "update"],
+                })
         group_version = version if not group else f"{group}/{version}"
         return {
             "kind": "APIResourceList",

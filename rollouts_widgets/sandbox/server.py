@@ -399,7 +399,10 @@ class SandboxServer:
             return None
         name = rest[1] if len(rest) > 1 else None
         subresource = rest[2] if len(rest) > 2 else None
-        if subresource is not None and (subresource != "status" or not rt.status_subresource):
+        if subresource is not None and not (
+            (subresource == "status" and rt.status_subresource)
+            or (subresource == "scale" and rt.scale_subresource)
+        ):
             return None
         if name is None:
             verbs = {"GET": "watch" if query.get("watch") in ("1", "true") else "list",
@@ -477,6 +480,9 @@ class SandboxServer:
                       "status": self.authorizer.review(user, body["spec"])}
             req.send_json(201, review)
             return
+        if route.subresource == "scale":
+            self._scale(req, route, _dry_run(query))
+            return
         if route.verb in ("create", "update", "patch"):
             getattr(self, f"_{route.verb}")(req, route, _dry_run(query))
             return
@@ -491,6 +497,32 @@ class SandboxServer:
         elif route.verb == "get":
             obj = self.store.get_ref(rt.key, route.namespace, route.name or "")
             self._send_object(req, 200, route, obj)
+
+    def _scale(self, req: _Handler, route: Route, dry_run: bool) -> None:
+        """The ``scale`` subresource: an autoscaling/v1 Scale over ``spec.replicas``."""
+        rt, name = route.rt, route.name or ""
+        current = self.store.get_ref(rt.key, route.namespace, name)
+        scale = scale_of(current)
+        if route.verb == "get":
+            self._drain(req)
+            req.send_json(200, scale)
+            return
+        if route.verb == "update":
+            body, _ = self._read_body(req, BODY_TYPES)
+        else:
+            patch, media = self._read_body(req, PATCH_TYPES)
+            body = apply_patch(scale, patch, "merge" if PATCH_TYPES[media] == "strategic"
+                               else PATCH_TYPES[media])
+        replicas = (body.get("spec") or {}).get("replicas") if isinstance(body, dict) else None
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise http_error(422, f'Scale.autoscaling "{name}" is invalid: spec.replicas: '
+                             "Invalid value: must be a non-negative integer", "Invalid")
+        wanted_rv = (body.get("metadata") or {}).get("resourceVersion")
+        updated = self.store.patch(
+            rt.key, route.namespace, name,
+            {"metadata": {"resourceVersion": wanted_rv or current["metadata"]["resourceVersion"]},
+             "spec": {"replicas": replicas}}, dry_run=dry_run)
+        req.send_json(200, scale_of(updated))
 
     def _delete(self, req: _Handler, route: Route, query: dict[str, str]) -> None:
         """DELETE, with optional DeleteOptions in the body (kubectl sends dryRun there)."""
@@ -742,6 +774,22 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
         elif isinstance(node, list):
             stack.extend((child, depth + 1) for child in node)
     return False
+
+
+def scale_of(obj: dict[str, Any]) -> dict[str, Any]:
+    """The autoscaling/v1 Scale view of a workload or Argo Rollout."""
+    meta = obj["metadata"]
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    match = ((spec.get("selector") or {}).get("matchLabels") or {})
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
+                                          "creationTimestamp") if k in meta},
+        "spec": {"replicas": spec.get("replicas", 1)},
+        "status": {"replicas": status.get("replicas", 0),
+                   "selector": ",".join(f"{k}={v}" for k, v in sorted(match.items()))},
+    }
 
 
 def _dry_run(query: dict[str, str]) -> bool:

@@ -110,6 +110,25 @@ def test_status_subresource_through_typed_api(api):
     assert core.read_namespaced_pod("p", NS).status.phase == "Running"
 
 
+def test_scale_subresource(api, viewer_api):
+    apps = client.AppsV1Api(api)
+    apps.create_namespaced_deployment(NS, deployment("scaled"))
+    scale = apps.read_namespaced_deployment_scale("scaled", NS)
+    assert (scale.spec.replicas, scale.status.selector) == (2, "app=scaled")
+    scaled = apps.patch_namespaced_deployment_scale("scaled", NS, {"spec": {"replicas": 6}})
+    assert scaled.spec.replicas == 6
+    assert apps.read_namespaced_deployment("scaled", NS).spec.replicas == 6
+    with pytest.raises(ApiException) as info:
+        apps.patch_namespaced_deployment_scale("scaled", NS, {"spec": {"replicas": -1}})
+    assert info.value.status == 422
+    with pytest.raises(ApiException) as info:
+        client.AppsV1Api(viewer_api).patch_namespaced_deployment_scale(
+            "scaled", NS, {"spec": {"replicas": 1}})
+    assert info.value.status == 403
+    resources = {r.name: r for r in apps.get_api_resources().resources}
+    assert resources["deployments/scale"].kind == "Scale"
+
+
 def test_namespace_status_subresource(api):
     core = client.CoreV1Api(api)
     assert core.read_namespace_status(NS).status.phase == "Active"

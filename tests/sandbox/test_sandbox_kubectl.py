@@ -210,3 +210,10 @@ def test_server_side_dry_run_stores_nothing(applied, kubectl, sb, tmp_path):
                              "merge", "-p", '{"spec":{"replicas":9}}', "-o", "json")
     assert code == 0 and json.loads(out)["spec"]["replicas"] == 9
     assert (sb.storage.dump(), sb.storage.resource_version) == before
+
+
+def test_scale_with_kubectl(applied, kubectl, sb):
+    code, out, err = kubectl("scale", "ro", "rollout-bluegreen", "--replicas=4")
+    assert (code, out.strip()) == (0, "rollout.argoproj.io/rollout-bluegreen scaled"), err
+    assert sb.storage.get("rollouts.argoproj.io", "default", "rollout-bluegreen")["spec"][
+        "replicas"] == 4

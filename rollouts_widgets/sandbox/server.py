@@ -661,6 +661,11 @@ class SandboxServer:
         rt = route.rt
         timeout = _int_param(query, "timeoutSeconds") or DEFAULT_WATCH_SECONDS
         bookmarks = query.get("allowWatchBookmarks") in ("1", "true")
+        # WatchList: the initial state as ADDED events, then a bookmark marking its end.
+        initial_end = query.get("sendInitialEvents") in ("1", "true")
+        if initial_end and not bookmarks:
+            raise http_error(422, "sendInitialEvents requires allowWatchBookmarks=true",
+                             "Invalid")
         table = wants_table(req.headers.get("Accept"))
         expired_status: dict[str, Any] | None = None
         watch: Watch | None = None
@@ -670,7 +675,8 @@ class SandboxServer:
         else:
             try:
                 watch = self.store.open_watch(
-                    rt.key, route.namespace, query.get("resourceVersion"),
+                    rt.key, route.namespace,
+                    None if initial_end else query.get("resourceVersion"),
                     query.get("labelSelector"), query.get("fieldSelector"))
             except RolloutsError as err:
                 if not err.status or err.status.get("code") != 410:
@@ -681,7 +687,8 @@ class SandboxServer:
             if expired_status is not None:
                 self._send_event(req, {"type": "ERROR", "object": expired_status})
             elif watch is not None:
-                self._stream(req, route, watch, timeout, bookmarks, table)
+                self._stream(req, route, watch, timeout, bookmarks, table,
+                             watch.initial_events if initial_end else None)
             req.end_chunked()
         except OSError:
             req.close_connection = True
@@ -690,11 +697,19 @@ class SandboxServer:
                 watch.close()
 
     def _stream(self, req: _Handler, route: Route, watch: Watch, timeout: float,
-                bookmarks: bool, table: bool) -> None:
+                bookmarks: bool, table: bool, initial: int | None = None) -> None:
+        """Send events until the timeout or a close; ``initial`` = how many initial-state
+        events precede the ``k8s.io/initial-events-end`` bookmark (None: no such bookmark)."""
         rt = route.rt
         deadline = time.monotonic() + timeout
         next_bookmark = time.monotonic() + self.bookmark_interval
         while True:
+            if initial == 0:
+                initial = None
+                self._send_event(req, {"type": "BOOKMARK", "object": {
+                    "kind": rt.kind, "apiVersion": rt.api_version(route.version),
+                    "metadata": {"resourceVersion": watch.opened_at_rv,
+                                 "annotations": {"k8s.io/initial-events-end": "true"}}}})
             now = time.monotonic()
             if now >= deadline:
                 return
@@ -710,6 +725,8 @@ class SandboxServer:
                     next_bookmark = time.monotonic() + self.bookmark_interval
                 continue
             event_type, obj = item
+            if initial:
+                initial -= 1
             out = conversion.to_version(obj, rt, route.version)
             if table:
                 out = watch_table_row(rt, out, self.store.now())

@@ -139,6 +139,8 @@ class Watch:
         self.namespace = namespace
         self.predicate = predicate
         self.closed = False
+        self.initial_events = 0  # how many synthetic ADDED events (the initial state) lead
+        self.opened_at_rv = store.resource_version
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def _offer(self, change: Change) -> None:
@@ -550,6 +552,7 @@ class ObjectStore:
                 for key in sorted(table):
                     if not namespace or key[0] == namespace:
                         watch._offer(Change(self._rv, "ADDED", resource, table[key], None))
+                watch.initial_events = watch._queue.qsize()
             else:
                 since = _parse_rv(resource_version)
                 if since < self._expired_rv:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 
@@ -187,3 +188,20 @@ def test_delay_slows_resource_requests_only(sb, rc):
     sb.faults.delay(0)
     with pytest.raises(ValueError):
         sb.faults.delay(-1)
+
+
+def test_watch_list_initial_events_end_bookmark(sb, rc):
+    sb.storage.create("services", {"metadata": {"name": "initial", "namespace": NS}})
+    version = sb.storage.resource_version
+    stream = rc.request("GET", f"/api/v1/namespaces/{NS}/services", query={
+        "watch": "true", "sendInitialEvents": "true", "allowWatchBookmarks": "true",
+        "resourceVersionMatch": "NotOlderThan", "timeoutSeconds": 1}, stream=True)
+    lines = [json.loads(line) for line in stream.read().splitlines() if line.strip()]
+    assert [(e["type"], e["object"]["metadata"].get("name")) for e in lines] == [
+        ("ADDED", "initial"), ("BOOKMARK", None)]
+    assert lines[1]["object"]["metadata"] == {
+        "resourceVersion": version, "annotations": {"k8s.io/initial-events-end": "true"}}
+    with pytest.raises(RolloutsError) as info:
+        rc.request("GET", f"/api/v1/namespaces/{NS}/services",
+                   query={"watch": "true", "sendInitialEvents": "true"}, stream=True)
+    assert info.value.status["code"] == 422

@@ -241,3 +241,28 @@ def test_replicaset_scale_down_removes_not_ready_pods_first():
     names = {p["metadata"]["name"] for p in c.pods(app="web")}
     assert len(names) == 2 and "web-manual" not in names
     assert c.get(RS, rs["metadata"]["name"])["status"]["readyReplicas"] == 2
+
+
+def test_pods_of_a_deleted_replicaset_are_garbage_collected_but_not_others():
+    c = Cluster({"readiness_delay": 0})
+    c.apply([_deployment(replicas=2)])
+    c.settle()
+    (rs,) = c.replicasets("web").values()
+    orphan = {"apiVersion": "v1", "kind": "Pod",
+              "metadata": {"name": "leftover", "namespace": "default", "labels": {"x": "y"},
+                           "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                                "name": "gone", "uid": "no-such-uid",
+                                                "controller": True}]},
+              "spec": {"containers": [{"name": "c", "image": "ghcr.io/acme/x:1"}]}}
+    job_pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "job-pod", "namespace": "default",
+                            "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job",
+                                                 "name": "nightly", "uid": "job-uid",
+                                                 "controller": True}]},
+               "spec": {"containers": [{"name": "c", "image": "ghcr.io/acme/x:1"}]}}
+    c.store.create("pods", orphan)
+    c.store.create("pods", job_pod)
+    c.settle()
+    names = {p["metadata"]["name"] for p in c.list("pods")}
+    assert "leftover" not in names and "job-pod" in names
+    assert len([n for n in names if n.startswith(rs["metadata"]["name"])]) == 2

@@ -104,6 +104,7 @@ class Api:
 
     def delete(self, resource: str, namespace: str | None, name: str) -> None:
         self._write(resource, lambda: self.storage.delete(resource, namespace, name))
+        self._lists.clear()  # the store deletes dependents too (garbage collection)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -19,6 +19,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     Api,
     Obj,
     add_seconds,
+    controller_of,
     fmt_time,
     fnv32a,
     image_tag,
@@ -28,6 +29,8 @@ from rollouts_widgets.sandbox.controllers.helpers import (
 from rollouts_widgets.sandbox.controllers.podsets import NODE_NAME
 
 KUBELET = "kubelet"
+OWNER_RESOURCES = ("replicasets.apps", "clonesets.apps.kruise.io", "statefulsets.apps")
+OWNER_KINDS = ("ReplicaSet", "CloneSet", "StatefulSet")
 MAX_BACK_OFF = 300.0
 
 
@@ -43,8 +46,13 @@ class PodController:
         self.config = config
 
     def reconcile(self, api: Api) -> None:
+        owners = {o["metadata"]["uid"] for resource in OWNER_RESOURCES
+                  for o in api.list(resource)}
         for pod in api.list("pods"):
-            if pod["metadata"].get("deletionTimestamp"):
+            ref = controller_of(pod)
+            if ref is not None and ref.get("kind") in OWNER_KINDS and ref.get("uid") not in owners:
+                # The garbage collector's job: a pod whose controller is gone goes too.
+                api.delete("pods", pod["metadata"].get("namespace"), pod["metadata"]["name"])
                 continue
             self._reconcile_pod(api, pod)
 

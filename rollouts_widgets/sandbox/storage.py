@@ -35,7 +35,8 @@ Contract (``ObjectStore``, thread-safe, one RLock):
 - ``dry_run=True`` on create/update/patch/delete validates and answers without storing.
 - ``delete(resource, namespace, name) -> dict`` - immediate (no finalizers); returns the
   deleted object. Dependents (``ownerReferences`` naming its uid) are deleted too, as the
-  garbage collector does, and deleting a namespace deletes what it contains.
+  garbage collector does, and deleting a namespace deletes what it contains (``default``
+  may not be deleted: FORBIDDEN).
 - ``add_listener(fn)`` / ``remove_listener(fn)`` - ``fn(event_type, resource, obj)`` with
   ``event_type`` in ADDED/MODIFIED/DELETED, called after each committed change, outside the
   lock, in commit order, with a private copy of the object.
@@ -104,6 +105,7 @@ _LABEL_MSG = (
 _NO_GENERATION = frozenset({"events", "namespaces", "services"})
 _SERVER_FIELDS = ("uid", "creationTimestamp", "resourceVersion", "generation")
 DEFAULT_HISTORY = 10_000
+PROTECTED_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 MAX_QUEUED_EVENTS = 100_000  # per watch; a slower consumer is disconnected
 CLOSED = object()  # sentinel a Watch yields when the store closed it
 
@@ -404,6 +406,10 @@ class ObjectStore:
         self, resource: str, namespace: str | None, name: str, *, dry_run: bool = False
     ) -> dict[str, Any]:
         rt = resource_type(resource)
+        if resource == "namespaces" and name in PROTECTED_NAMESPACES:
+            raise api_error(errors.FORBIDDEN, f'namespaces "{name}" is forbidden: this '
+                            "namespace may not be deleted",
+                            details={"name": name, "group": "", "kind": "namespaces"})
         with self._lock:
             current = self.get_ref(resource, namespace, name)
             deleted = current if dry_run else self._delete_locked(rt, current)

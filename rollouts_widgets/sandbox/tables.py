@@ -12,6 +12,8 @@ from rollouts_widgets.sandbox.selectors import field_value
 # Extra columns per resource key: (header, dotted field path).
 _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "pods": (("Status", "status.phase"),),
+    "events": (("Type", "type"), ("Reason", "reason"), ("Object", "involvedObject.name"),
+               ("Message", "message")),
     "namespaces": (("Status", "status.phase"),),
     "rollouts.argoproj.io": (("Phase", "status.phase"),),
     "rollouts.rollouts.kruise.io": (("Status", "status.phase"),),

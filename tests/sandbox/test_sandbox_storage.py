@@ -277,3 +277,10 @@ def test_restore_keeps_identity(store):
             restored["metadata"]["generation"]) == ("1234", "2025-05-05T00:00:00Z", 7)
     fresh = store.create("pods", {**obj, "metadata": {**obj["metadata"], "name": "q"}})
     assert fresh["metadata"]["uid"] != "1234" and fresh["metadata"]["generation"] == 1
+
+
+def test_default_namespace_cannot_be_deleted(store):
+    with pytest.raises(RolloutsError) as info:
+        store.delete("namespaces", None, "default")
+    assert info.value.code == errors.FORBIDDEN and info.value.status["code"] == 403
+    assert store.get("namespaces", None, "default")["status"] == {"phase": "Active"}

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FAVORITES_KEY, ListView } from "../src/list/view";
 import { sortRows } from "../src/list/sort";
 import { FakeModel, row } from "./fakemodel";
+import sortVectors from "./sort_vectors.json";
 
 const XSS = "<img src=x onerror=alert(1)>";
 
@@ -204,12 +205,9 @@ describe("ListView", () => {
   });
 });
 
-describe("sortRows", () => {
-  it("puts nulls first ascending, breaks ties by key, reverses wholly", () => {
-    const rows = [row("c", { step_index: 2 }), row("a", { step_index: null }), row("b", { step_index: 2 })];
-    expect(sortRows(rows, "step").map((r) => r.name)).toEqual(["a", "b", "c"]);
-    expect(sortRows(rows, "-step").map((r) => r.name)).toEqual(["c", "b", "a"]);
-    expect(sortRows(rows, "").map((r) => r.name)).toEqual(["a", "b", "c"]);
+describe("sortRows (frontend/test/sort_vectors.json, also run by the Python tests)", () => {
+  it.each(sortVectors.cases.map((c) => [c.sort || "by key", c] as const))("%s", (_name, c) => {
+    expect(sortRows(sortVectors.rows as any[], c.sort).map((r) => r.key)).toEqual(c.expected);
   });
 });
 

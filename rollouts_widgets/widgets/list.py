@@ -178,16 +178,16 @@ class RolloutList(RowStreamWidget):
 
     def visible_views(self) -> list[RolloutView]:
         """The views the user sees, in the table's order (same filters and sort as the browser)."""
-        views = filter_views(
-            self.current_views(),
-            query=self.query,
-            statuses=self.statuses,
-            needs_attention=self.needs_attention,
-            favorites_only=self.favorites_only,
-            favorites=self.favorites,
-        )
+        with self._lock:  # browser trait updates apply under this lock: read one state
+            current = self.current_views()
+            sent_rows = dict(self._rows)  # the rows as sent: no to_row() again
+            filters = {"query": self.query, "statuses": list(self.statuses),
+                       "needs_attention": self.needs_attention,
+                       "favorites_only": self.favorites_only, "favorites": list(self.favorites)}
+            sort = self.sort
+        views = filter_views(current, **filters)
         by_key = {v.key: v for v in views}
-        rows = sort_rows([self.row(v) for v in views], self.sort)
+        rows = sort_rows([sent_rows[v.key] for v in views], sort)
         return [by_key[r["key"]] for r in rows]
 
     def visible_frame(self) -> pd.DataFrame:

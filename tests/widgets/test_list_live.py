@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -268,9 +269,11 @@ def test_namespace_scope_and_no_crds(sandbox):
         bare.close()
 
 
-def test_sort_rows_matches_the_front_end_rules():
-    rows = [{"key": "c", "step_index": 2}, {"key": "a", "step_index": None},
-            {"key": "b", "step_index": 2}]
-    assert [r["key"] for r in sort_rows(rows, "step")] == ["a", "b", "c"]
-    assert [r["key"] for r in sort_rows(rows, "-step")] == ["c", "b", "a"]
-    assert [r["key"] for r in sort_rows(rows, "")] == ["a", "b", "c"]
+SORT_VECTORS = Path(__file__).parents[2] / "frontend" / "test" / "sort_vectors.json"
+
+
+@pytest.mark.parametrize("case", json.loads(SORT_VECTORS.read_text())["cases"],
+                         ids=lambda c: c["sort"] or "by-key")
+def test_sort_rows_runs_the_vectors_the_front_end_runs(case):
+    rows = json.loads(SORT_VECTORS.read_text())["rows"]
+    assert [r["key"] for r in sort_rows(rows, case["sort"])] == case["expected"]

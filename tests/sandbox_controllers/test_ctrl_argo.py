@@ -415,3 +415,43 @@ def test_workload_ref_tracks_generation_and_scales_the_deployment_down():
     assert rollout["status"]["phase"] == "Healthy"
     images = {p["spec"]["containers"][0]["image"] for p in c.pods("shop")}
     assert images == {app.image_at("2.0.0")}
+
+
+def test_analysis_run_errors_past_the_consecutive_error_limit():
+    c = Cluster({"analysis": {"probe": ["error"]}})
+    c.apply([{"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisRun",
+              "metadata": {"name": "manual-check"},
+              "spec": {"metrics": [{"name": "probe", "interval": "1s",
+                                    "consecutiveErrorLimit": 2, "provider": {"web": {}}}]}}])
+    c.advance(1)  # measurements at 0 s and 1 s
+    assert c.status("analysisruns.argoproj.io", "manual-check")["phase"] == "Running"
+    c.advance(1)
+    status = c.status("analysisruns.argoproj.io", "manual-check")
+    metric = status["metricResults"][0]
+    assert (status["phase"], metric["phase"], metric["error"], metric["consecutiveError"]) == (
+        "Error", "Error", 3, 3)
+    assert status["message"] == (
+        'Metric "probe" assessed Error due to consecutiveErrors (3) > consecutiveErrorLimit (2)')
+    assert metric["measurements"][0]["message"] == "sandbox: metric provider returned an error"
+    assert status["runSummary"] == {"count": 1, "error": 1}
+
+
+def test_failing_experiment_analysis_aborts_the_rollout():
+    template = analysis_template("shop", "smoke", [{
+        "name": "smoke", "count": 1, "provider": {"job": {}}}])
+    app = _app(name="search", replicas=2, strategy={"canary": {"steps": [
+        {"setWeight": 50},
+        {"experiment": {"templates": [{"name": "canary", "specRef": "canary"}],
+                        "analyses": [{"name": "smoke", "templateName": "smoke"}]}},
+    ]}})
+    c, app = _cluster(app, {"readiness_delay": 1, "analysis": {"smoke": ["failed"]}},
+                      [template])
+    _release(c, app)
+    c.advance(10)
+    status = _status(c, "search")
+    exp_name = f"search-{status['currentPodHash']}-2-1"
+    exp = c.get("experiments.argoproj.io", exp_name, "shop")
+    assert exp["status"]["phase"] == "Failed"
+    assert exp["status"]["message"].startswith(f'AnalysisRun "{exp_name}-smoke" assessed Failed')
+    assert status["phase"] == "Degraded"
+    assert f'Experiment "{exp_name}" failed' in status["message"]

@@ -1,171 +1,284 @@
-"""Write the notebooks in notebooks/ from the cell sources below (outputs stripped).
+"""Write the notebooks in notebooks/ from the cell sources below.
 
-Keeping the sources here makes notebook diffs reviewable; run it after editing a cell:
-``.venv/bin/python scripts/make_notebooks.py``.
+Keeping the sources here makes notebook diffs reviewable. After editing a cell run
+``.venv/bin/python scripts/make_notebooks.py``: it writes the notebooks, runs each one top to
+bottom against a fresh sandbox (as nbval does) and keeps the outputs of the cells marked
+``# NBVAL_CHECK_OUTPUT`` only: those are the values ``make test`` compares (nbval-lax); every
+other cell must simply run without error, and checks what matters with ``assert``.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+CHECK = "# NBVAL_CHECK_OUTPUT"
 
 CONNECT = '''\
 import os
+
 import rollouts_widgets as rw
 
-# The demo command and the tests point this at a running sandbox; without it we start our own.
-# To use your own cluster instead: cluster = rw.connect()  (kubeconfig current context)
-kubeconfig = os.environ.get("ROLLOUTS_WIDGETS_KUBECONFIG")
-if kubeconfig:
-    cluster = rw.connect(kubeconfig=kubeconfig)
+# Against your own cluster this whole cell is one line:
+#     cluster = rw.connect()                 # kubeconfig's current context; or context="prod-eu"
+# Here: the sandbox that `rollouts-widgets demo` runs (it sets ROLLOUTS_WIDGETS_KUBECONFIG), or
+# else a sandbox of our own with the demo scenario, 20 times faster than real time.
+if os.environ.get("ROLLOUTS_WIDGETS_KUBECONFIG"):
+    cluster = rw.connect(kubeconfig=os.environ["ROLLOUTS_WIDGETS_KUBECONFIG"])
 else:
-    sandbox = rw.Sandbox(scenario="demo", speed=5.0).start()
-    cluster = sandbox.connect()
-cluster'''
+    sandbox = rw.Sandbox(scenario="demo", speed=20).start()
+    cluster = sandbox.connect()'''
+
+
+def code(source: str, check: bool = False) -> nbformat.NotebookNode:
+    return new_code_cell(f"{CHECK}\n{source}" if check else source)
 
 
 def quickstart() -> list:
     return [
         new_markdown_cell(
-            "# rollouts-widgets quick start\n\n"
-            "Connect to a cluster (the bundled sandbox by default), show the live dashboard, "
-            "read its filters and selection from Python, and export the rows to pandas."
+            "# rollouts-widgets: quick start\n\n"
+            "Connect to a cluster (the bundled sandbox unless you say otherwise), show the live "
+            "dashboard, read its filters and selection from Python, and export every rollout "
+            "to pandas."
         ),
-        new_code_cell(CONNECT),
-        new_markdown_cell("## The dashboard\nClick a row to open it; `/` focuses the search box, "
-                          "`Shift+H` shows the shortcuts."),
-        new_code_cell("dash = rw.RolloutsDashboard(cluster)\ndash"),
-        new_markdown_cell("## Filters and selection, from Python\nThe widget's state is "
-                          "ordinary traitlets: set it, read it, observe it."),
-        new_code_cell(
-            'dash.list.query = "checkout, ledger"\n'
-            'dash.list.statuses = ["Healthy", "Progressing", "Paused"]\n'
-            "(dash.list.query, list(dash.list.statuses), dash.selected)"
+        code(CONNECT + "\ncluster", check=True),
+        new_markdown_cell(
+            "## The dashboard\n\n"
+            "Live list on the left, the selected rollout on the right. Click a row (or use the "
+            "arrow keys and Enter) to open it; `/` jumps to the search box and `Shift+H` lists "
+            "every shortcut. The buttons ask for confirmation before they change anything."
         ),
-        new_code_cell('dash.list.query = ""\ndash.list.statuses = []\n'
-                      "visible = dash.list.visible_frame()\nlen(visible) > 0"),
-        new_markdown_cell("## Export\nEvery rollout as one tidy row."),
-        new_code_cell(
-            "store = cluster.store()\n"
+        code("dash = rw.RolloutsDashboard(cluster)\ndash"),
+        new_markdown_cell(
+            "## Filters and selection, from Python\n\n"
+            "The widget's state is ordinary traitlets: set it here and the page follows; click "
+            "in the page and read it here. `team:shop` is a label filter (see the README for "
+            "the whole grammar)."
+        ),
+        code(
+            'dash.list.query = "team:shop"\n'
+            'dash.list.statuses = ["Paused", "Progressing"]\n'
+            'dash.selected = "sandbox/shop/checkout"\n'
+            "dash.list.query, dash.list.statuses, dash.selected, dash.detail.rollout",
+            check=True,
+        ),
+        code(
+            "assert dash.list.wait_loaded(timeout=30)\n"
+            "visible = dash.list.visible_frame()  # exactly the rows the table shows, in order\n"
+            'assert set(visible["namespace"]) == {"shop"}, visible\n'
+            'assert set(visible["status"]) <= {"Paused", "Progressing"}, visible\n'
+            'visible[["name", "status", "step_label"]]'
+        ),
+        code('dash.list.query = ""\ndash.list.statuses = []'),
+        new_markdown_cell(
+            "## Export\n\n"
+            "Every rollout as one tidy row: the same rows the table shows, ready for pandas "
+            "(`frame.to_csv(...)`, `frame.to_parquet(...)`, plots)."
+        ),
+        code(
+            "store = cluster.store()  # the live cache the widgets share\n"
+            "assert store.wait_synced(timeout=30)\n"
             "frame = rw.rollouts_frame(store)\n"
-            'frame[["namespace", "name", "provider", "strategy", "status", "step_label"]]'
-            ".sort_values([\"namespace\", \"name\"]).reset_index(drop=True)"
+            'print(frame[["namespace", "name", "provider", "strategy", "workload_kind"]]\n'
+            '      .sort_values(["namespace", "name"]).to_string(index=False))',
+            check=True,
         ),
-        new_code_cell('frame.groupby("status", observed=True).size()'),
+        code('frame.groupby("status", observed=True).size()'),
     ]
 
 
 def runbook_promote() -> list:
     return [
         new_markdown_cell(
-            "# Runbook: promote `shop/checkout`\n\n"
-            "1. Check preconditions: the rollout is healthy or waiting at a pause, and no "
-            "analysis is failing.\n"
-            "2. Promote one step and wait for the next pause.\n"
-            "3. Inspect the pods and the analysis.\n"
-            "4. Promote fully, or abort if a check fails.\n\n"
-            "Every action lands in the audit log (`rw.actions_frame`)."
+            "# Runbook: promote the `shop/checkout` release\n\n"
+            "1. **Preconditions**: the release is waiting for approval, and no analysis is "
+            "failing.\n"
+            "2. **Promote one step** and wait for the next pause.\n"
+            "3. **Inspect** the pods and the analysis.\n"
+            "4. **Finish**: promote fully if every check passed, otherwise abort (traffic goes "
+            "back to the stable version).\n\n"
+            "Every action lands in the audit log (`rw.actions_frame`). Run it against the "
+            "sandbox first (this notebook does, by default), then against your cluster."
         ),
-        new_code_cell(CONNECT),
-        new_code_cell('REF = "shop/checkout"\nstore = cluster.store()\n'
-                      "view = cluster.wait_for(REF, timeout=60)\n"
-                      "(view.status, view.step_label)"),
+        code(CONNECT),
+        code(
+            'REF = "shop/checkout"\n'
+            "# The demo scenario has a release of checkout waiting for approval. (To start one:\n"
+            '# cluster.set_image(REF, container="checkout", image="ghcr.io/acme/checkout:1.9.1"))\n'
+            "view = cluster.wait_for(REF, status=\"Paused\", timeout=120)\n"
+            "view.status, view.step_index, view.step_count, view.step_label, view.set_weight",
+            check=True,
+        ),
         new_markdown_cell("## 1. Preconditions"),
-        new_code_cell(
+        code(
             "analysis = cluster.analysis(REF)\n"
-            "failing = [run.name for run in analysis.runs if run.phase in (\"Failed\", \"Error\")]\n"
-            'assert view.status in ("Healthy", "Paused", "Progressing"), view.message\n'
+            'failing = [run.name for run in analysis.runs if run.phase in ("Failed", "Error")]\n'
+            'assert view.status == "Paused", f"not waiting for approval: {view.message}"\n'
             'assert not failing, f"analysis failing: {failing}"\n'
-            "cluster.available_actions(REF)"
+            "allowed = cluster.available_actions(REF)\n"
+            'assert allowed["PROMOTE"][0], allowed["PROMOTE"][1]\n'
+            "analysis.summary"
         ),
         new_markdown_cell("## 2. Promote one step, then wait for the next pause"),
-        new_code_cell(
-            "if view.status == \"Healthy\":\n"
-            "    # Start a release: a new image on the workload.\n"
-            '    cluster.set_image(REF, container="app", image="registry.local/shop/checkout:1.5.0")\n'
-            '    view = cluster.wait_for(REF, status="Paused", timeout=120)\n'
-            "cluster.promote(REF)\n"
-            'view = cluster.wait_for(REF, status=["Paused", "Healthy"], timeout=120)\n'
-            "(view.status, view.step_index, view.step_count, view.set_weight)"
+        code(
+            "result = cluster.promote(REF)\n"
+            "next_pause = next(s.index for s in view.steps\n"
+            '                  if s.kind == "pause" and s.index > view.step_index)\n'
+            "view = cluster.wait_for(REF, step=next_pause, timeout=120)\n"
+            "result.ok, view.step_index, view.step_label, view.set_weight",
+            check=True,
         ),
-        new_markdown_cell("## 3. Inspect"),
-        new_code_cell('pods = rw.pods_frame(cluster, REF)\npods[["name", "state", "ready", "restarts"]]'),
-        new_code_cell("rw.analysis_frame(cluster, REF)"),
+        new_markdown_cell("## 3. Inspect the pods and the analysis"),
+        code(
+            "pods = rw.pods_frame(cluster, REF)\n"
+            'pods[["name", "state", "ready", "restarts", "revision", "images"]]'
+        ),
+        code(
+            "analysis = rw.analysis_frame(cluster, REF)\n"
+            'unhealthy = pods[~pods["ready"] | (pods["restarts"] > 0)]\n'
+            'failed_checks = analysis[analysis["phase"].isin(["Failed", "Error"])]\n'
+            "checks_pass = unhealthy.empty and failed_checks.empty\n"
+            "checks_pass, len(pods), len(analysis)"
+        ),
         new_markdown_cell("## 4. Finish: promote fully, or abort"),
-        new_code_cell(
-            'unhealthy = pods[pods["state"].isin(["CrashLoopBackOff", "ImagePullBackOff", '
-            '"ErrImagePull"])]\n'
-            "if unhealthy.empty:\n"
+        code(
+            "if checks_pass:\n"
             "    cluster.promote(REF, full=True)\n"
             '    final = cluster.wait_for(REF, status="Healthy", timeout=300)\n'
             "else:\n"
             "    cluster.abort(REF)\n"
-            '    final = cluster.wait_for(REF, status=["Failed", "Disabled"], timeout=300)\n'
-            "final.status"
+            '    final = cluster.wait_for(REF, status="Failed", timeout=300)\n'
+            "assert final.status == (\"Healthy\" if checks_pass else \"Failed\"), final.message\n"
+            "final.status, final.step_index == final.step_count, final.images",
         ),
-        new_code_cell('rw.actions_frame(cluster)[["action", "namespace", "name", "ok", "code"]]'),
+        new_markdown_cell("## The audit log\nWho did what, when, and with which result."),
+        code(
+            'actions = rw.actions_frame(cluster)\n'
+            'print(actions[["namespace", "name", "action", "ok", "code"]].to_string(index=False))',
+            check=True,
+        ),
     ]
 
 
 def investigate() -> list:
     return [
         new_markdown_cell(
-            "# Incident: why did `payments/ledger` fail?\n\n"
-            "Events and timeline of the failed release, the pods that failed and why, and a "
-            "comparison of the two revisions' images."
+            "# Incident: why did the `payments/gateway` release fail?\n\n"
+            "The events and the timeline of the failed release, its step/weight plot, the pods "
+            "that failed and why, and what changed between the two revisions."
         ),
-        new_code_cell(CONNECT),
-        new_code_cell('REF = "payments/ledger"\nstore = cluster.store()\n'
-                      'view = cluster.wait_for(REF, status="Failed", timeout=120)\n'
-                      "(view.status, view.message)"),
-        new_markdown_cell("## Timeline of the release (from the live event log)"),
-        new_code_cell("rw.events_frame(store).query(\"name == 'ledger'\").tail(10)"),
-        new_code_cell("timeline = rw.timeline_frame(store, REF)\ntimeline.tail()"),
-        new_code_cell("rw.frames.plot_timeline(store, REF);"),
+        code(CONNECT + "\nstore = cluster.store()  # the live cache: it logs every change"),
+        code(
+            'REF = "payments/gateway"\n'
+            'view = cluster.wait_for(REF, status="Failed", timeout=120)\n'
+            "view.status, view.native_phase, view.step_label",
+            check=True,
+        ),
+        code("print(view.message)"),
+        new_markdown_cell(
+            "## What the watch saw\n\n"
+            "Every change the store received, with the status and step before and after."
+        ),
+        code(
+            "events = rw.events_frame(store)\n"
+            'gateway = events[events["name"] == "gateway"]\n'
+            'assert gateway["status_after"].iloc[-1] == "Failed"\n'
+            'gateway[["ts", "type", "status_before", "status_after", "step_index_after",\n'
+            '         "set_weight_after"]].tail(10)'
+        ),
+        code(
+            "timeline = rw.timeline_frame(store, REF)\n"
+            'assert timeline["status"].iloc[-1] == "Failed"\n'
+            "timeline.tail()"
+        ),
+        code("rw.plot_timeline(store, REF);"),
         new_markdown_cell("## The pods that failed, and why"),
-        new_code_cell(
+        code(
             "pods = rw.pods_frame(cluster, REF)\n"
-            'pods[pods["state"] != "Running"][["name", "revision", "state", "reason", "restarts"]]'
+            'failed = pods[~pods["ready"]]\n'
+            'print(failed[["state", "reason", "images"]].to_string(index=False))',
+            check=True,
         ),
-        new_markdown_cell("## What changed between the revisions"),
-        new_code_cell(
+        new_markdown_cell(
+            "## What changed between the revisions\n\n"
+            "The stable revision still serves; the canary's image is the difference."
+        ),
+        code(
             "revisions = rw.revisions_frame(cluster, REF)\n"
-            'revisions[["role", "revision", "images", "ready", "desired"]]'
+            'print(revisions[["role", "revision", "images", "ready_replicas", "replicas"]]'
+            ".to_string(index=False))",
+            check=True,
+        ),
+        code(
+            'by_role = revisions.set_index("role")["images"]\n'
+            'print(f"stable: {by_role[\'stable\']}\\ncanary: {by_role[\'canary\']}")',
+            check=True,
         ),
     ]
 
 
 def dashboard() -> list:
     return [
-        new_markdown_cell("# Rollouts"),
-        new_code_cell(
-            CONNECT.replace("cluster = rw.connect(kubeconfig=kubeconfig)",
-                            "cluster = rw.connect(kubeconfig=kubeconfig)  # read-only: "
-                            "ROLLOUTS_WIDGETS_READ_ONLY=true")
-            .rsplit("\ncluster", 1)[0]
+        new_markdown_cell(
+            "# Rollouts\n\nLive progressive delivery across the cluster. Read-only when "
+            "`ROLLOUTS_WIDGETS_READ_ONLY=true`."
         ),
-        new_code_cell("rw.RolloutsDashboard(cluster)"),
+        code(
+            CONNECT
+            + "\n\n# ROLLOUTS_WIDGETS_READ_ONLY=true hides every write path (Flags.from_env).\n"
+            "rw.RolloutsDashboard(cluster)"
+        ),
     ]
 
 
-def write(name: str, cells: list) -> None:
+NOTEBOOK_CELLS = {
+    "quickstart.ipynb": quickstart,
+    "runbook-promote.ipynb": runbook_promote,
+    "investigate.ipynb": investigate,
+    "dashboard.ipynb": dashboard,
+}
+
+
+def build(cells: list) -> nbformat.NotebookNode:
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    nbformat.write(nb, NOTEBOOKS / name)
+    return nb
 
 
-def main() -> None:
+def keep_checked_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Run ``nb`` (from notebooks/) and keep the outputs of the checked cells only."""
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if not cell.source.startswith(CHECK):
+            cell.outputs = []
+            cell.execution_count = None
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def main(names: list[str]) -> None:
     NOTEBOOKS.mkdir(exist_ok=True)
-    write("quickstart.ipynb", quickstart())
-    write("runbook-promote.ipynb", runbook_promote())
-    write("investigate.ipynb", investigate())
-    write("dashboard.ipynb", dashboard())
+    for name, cells in NOTEBOOK_CELLS.items():
+        if names and name not in names:
+            continue
+        nb = keep_checked_outputs(build(cells()))
+        nbformat.write(nb, NOTEBOOKS / name)
+        print(f"wrote {NOTEBOOKS / name}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

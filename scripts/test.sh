@@ -15,3 +15,6 @@ fi
 
 echo "== pytest"
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
+
+echo "== notebooks (nbval: every cell runs; cells marked NBVAL_CHECK_OUTPUT match)"
+.venv/bin/python -m pytest -p no:cacheprovider --nbval-lax notebooks

@@ -30,10 +30,10 @@ from rollouts_widgets.sandbox.auth import ADMIN, Authorizer, forbidden_message
 from rollouts_widgets.sandbox.discovery import KUBE_VERSION, Discovery
 from rollouts_widgets.sandbox.faults import Faults, reason_for
 from rollouts_widgets.sandbox.openapi import OpenAPI
-from rollouts_widgets.sandbox.patch import apply_patch
+from rollouts_widgets.sandbox.patch import apply_patch, clone
 from rollouts_widgets.sandbox.resources import ResourceType, api_error, status_body
 from rollouts_widgets.sandbox.selectors import combined
-from rollouts_widgets.sandbox.storage import CLOSED, ObjectStore, Watch
+from rollouts_widgets.sandbox.storage import CLOSED, ObjectStore, Watch, prune
 from rollouts_widgets.sandbox.tables import to_table, wants_table, watch_table_row
 
 log = logging.getLogger(__name__)
@@ -150,11 +150,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- responses ---------------------------------------------------------------------
 
-    def send_json(self, code: int, body: Any, close: bool = False) -> None:
+    def send_json(
+        self, code: int, body: Any, close: bool = False, warnings: list[str] | None = None
+    ) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":"))
         payload = data if isinstance(data, bytes) else data.encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
+        for warning in warnings or ():
+            self.send_header("Warning", '299 - "{}"'.format(warning.replace('"', '\\"')))
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("Cache-Control", "no-cache, private")
         if close:
@@ -484,7 +488,7 @@ class SandboxServer:
             self._scale(req, route, _dry_run(query))
             return
         if route.verb in ("create", "update", "patch"):
-            getattr(self, f"_{route.verb}")(req, route, _dry_run(query))
+            getattr(self, f"_{route.verb}")(req, route, query)
             return
         if route.verb == "delete":
             self._delete(req, route, query)
@@ -535,12 +539,28 @@ class SandboxServer:
                                 dry_run=dry_run)
         self._send_object(req, 200, route, obj)
 
-    def _send_object(self, req: _Handler, code: int, route: Route, obj: dict[str, Any]) -> None:
+    def _send_object(self, req: _Handler, code: int, route: Route, obj: dict[str, Any],
+                     warnings: list[str] | None = None) -> None:
         out = conversion.to_version(obj, route.rt, route.version)
         if wants_table(req.headers.get("Accept")):
-            req.send_json(code, to_table(route.rt, [out], self.store.now()))
+            req.send_json(code, to_table(route.rt, [out], self.store.now()), warnings=warnings)
         else:
-            req.send_json(code, out)
+            req.send_json(code, out, warnings=warnings)
+
+    @staticmethod
+    def _unknown_fields(route: Route, query: dict[str, str], candidate: Any) -> list[str]:
+        """Fields the CRD schema prunes from ``candidate`` (in the request's version), as
+        ``fieldValidation`` asks: Strict -> 400, Ignore -> silent, otherwise warnings."""
+        if not route.rt.prune or not isinstance(candidate, dict):
+            return []
+        dropped = prune(clone(candidate), route.rt, route.version)
+        mode = query.get("fieldValidation") or "Warn"
+        if mode not in ("Strict", "Warn", "Ignore"):
+            raise http_error(400, f"invalid fieldValidation {mode!r}", "BadRequest")
+        messages = [f'unknown field "{path}"' for path in dropped]
+        if messages and mode == "Strict":
+            raise http_error(400, "strict decoding error: " + ", ".join(messages), "BadRequest")
+        return [] if mode == "Ignore" else messages
 
     def _incoming(self, route: Route, body: Any) -> dict[str, Any]:
         """Check a create/update body against the URL and convert it to storage."""
@@ -571,31 +591,39 @@ class SandboxServer:
             meta["name"] = route.name
         return conversion.from_version(body, rt, route.version)
 
-    def _create(self, req: _Handler, route: Route, dry_run: bool) -> None:
+    def _create(self, req: _Handler, route: Route, query: dict[str, str]) -> None:
         if route.rt.namespaced and route.namespace is None:
             self._drain(req)
             raise http_error(405, "create needs a namespace in the path", "MethodNotAllowed")
         body, _ = self._read_body(req, BODY_TYPES)
+        warnings = self._unknown_fields(route, query, body)
         obj = self.store.create(route.rt.key, self._incoming(route, body), drop_status=True,
-                                dry_run=dry_run)
-        self._send_object(req, 201, route, obj)
+                                dry_run=_dry_run(query))
+        self._send_object(req, 201, route, obj, warnings)
 
-    def _update(self, req: _Handler, route: Route, dry_run: bool) -> None:
+    def _update(self, req: _Handler, route: Route, query: dict[str, str]) -> None:
         body, _ = self._read_body(req, BODY_TYPES)
+        warnings = self._unknown_fields(route, query, body)
         obj = self.store.update(route.rt.key, self._incoming(route, body), route.subresource,
-                                dry_run=dry_run)
-        self._send_object(req, 200, route, obj)
+                                dry_run=_dry_run(query))
+        self._send_object(req, 200, route, obj, warnings)
 
-    def _patch(self, req: _Handler, route: Route, dry_run: bool) -> None:
+    def _patch(self, req: _Handler, route: Route, query: dict[str, str]) -> None:
         body, media = self._read_body(req, PATCH_TYPES)
         patch_type = PATCH_TYPES[media]
-        rt = route.rt
+        rt, dry_run = route.rt, _dry_run(query)
+        warnings: list[str] = []
+        if rt.prune and (patch_type != "strategic" or rt.builtin):
+            current = self.store.get_ref(rt.key, route.namespace, route.name or "")
+            presented = conversion.to_version(current, rt, route.version)
+            warnings = self._unknown_fields(route, query,
+                                            apply_patch(presented, body, patch_type))
         if route.version == rt.storage_version:
             obj = self.store.patch(rt.key, route.namespace, route.name or "", body, patch_type,
                                    route.subresource, dry_run=dry_run)
         else:
             obj = self._patch_converted(route, body, patch_type, dry_run)
-        self._send_object(req, 200, route, obj)
+        self._send_object(req, 200, route, obj, warnings)
 
     def _patch_converted(
         self, route: Route, body: Any, patch_type: str, dry_run: bool

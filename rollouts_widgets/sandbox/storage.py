@@ -730,8 +730,10 @@ def _normalised(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
-def prune(obj: dict[str, Any], rt: ResourceType, version: str) -> None:
-    """Drop, in place, the fields the CRD schema of ``version`` does not declare."""
+def prune(obj: dict[str, Any], rt: ResourceType, version: str) -> list[str]:
+    """Drop, in place, the fields the CRD schema of ``version`` does not declare; returns
+    their paths (``spec.paused``)."""
+    dropped: list[str] = []
     for path, allowed in rt.prune.get(version, {}).items():
         node: Any = obj
         for part in path.split(".") if path else []:
@@ -739,3 +741,5 @@ def prune(obj: dict[str, Any], rt: ResourceType, version: str) -> None:
         if isinstance(node, dict):
             for unknown in [k for k in node if k not in allowed]:
                 del node[unknown]
+                dropped.append(f"{path}.{unknown}" if path else unknown)
+    return dropped

@@ -217,3 +217,19 @@ def test_scale_with_kubectl(applied, kubectl, sb):
     assert (code, out.strip()) == (0, "rollout.argoproj.io/rollout-bluegreen scaled"), err
     assert sb.storage.get("rollouts.argoproj.io", "default", "rollout-bluegreen")["spec"][
         "replicas"] == 4
+
+
+def test_unknown_kruise_fields_warn_or_fail_like_a_real_crd(applied, kubectl, sb, tmp_path):
+    # spec.paused does not exist on a Kruise rollout (the original dashboard's bug).
+    code, out, err = kubectl("patch", "rollouts.rollouts.kruise.io", "rollouts-demo", "--type",
+                             "merge", "-p", '{"spec":{"paused":true}}')
+    assert code == 0
+    assert out.strip() == "rollout.rollouts.kruise.io/rollouts-demo patched (no change)"
+    assert err.strip() == 'Warning: unknown field "spec.paused"'
+    manifest = (EXAMPLES / "kruise" / "rollout_v1beta1_canary_base.yaml").read_text()
+    bad = tmp_path / "paused.yaml"
+    bad.write_text(manifest.replace("  workloadRef:", "  paused: true\n  workloadRef:", 1))
+    code, _, err = kubectl("apply", "-f", str(bad))  # kubectl validates strictly by default
+    assert code == 1 and 'strict decoding error: unknown field "spec.paused"' in err
+    stored = sb.storage.get("rollouts.rollouts.kruise.io", "default", "rollouts-demo")
+    assert "paused" not in stored["spec"]

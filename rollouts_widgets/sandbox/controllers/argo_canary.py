@@ -221,27 +221,37 @@ def _run_outcome(ctx: ArgoContext, run: Obj | None, pause_reason: str, what: str
     return False
 
 
-def _analysis_step(ctx: ArgoContext, analysis: Obj, index: int, canary_status: Obj) -> bool:
-    current = canary_status.get("currentStepAnalysisRunStatus") or {}
+def _follow_run(ctx: ArgoContext, canary_status: Obj, key: str, base: str, analysis: Obj,
+                labels: dict[str, str]) -> tuple[Obj | None, bool]:
+    """Create the AnalysisRun recorded under ``canary_status[key]`` when there is none yet,
+    else refresh that entry. Returns (the run, or None while it is new; False when the
+    analysis cannot run - an InvalidSpec condition says why)."""
+    current = canary_status.get(key) or {}
     run = ctx.runs.get(current.get("name", ""))
     if run is None:
-        base = f"{ctx.name}-{ctx.pod_hash}-{ctx.revision()}-{index}"
         name = ctx.unique_name(base, ctx.runs)
-        labels = {POD_HASH: ctx.pod_hash, "rollout-type": "Step", "step-index": str(index)}
         body, error = build_analysis_run(ctx.api, ctx.rollout, name, analysis.get("templates")
                                          or [], analysis.get("args"), labels,
                                          {REVISION: str(ctx.revision())})
         if body is None:
             ctx.cond("InvalidSpec", "True", "InvalidSpec", error)
-            return False
+            return None, False
         ctx.api.create(ANALYSIS_RUNS, body)
-        canary_status["currentStepAnalysisRunStatus"] = {"name": name, "status": ""}
-        return False
+        canary_status[key] = {"name": name, "status": ""}
+        return None, True
     entry = {"name": run["metadata"]["name"], "status": run_phase(run)}
     if (run.get("status") or {}).get("message"):
         entry["message"] = run["status"]["message"]
-    canary_status["currentStepAnalysisRunStatus"] = entry
-    return _run_outcome(ctx, run, "InconclusiveAnalysisRun", "analysis")
+    canary_status[key] = entry
+    return run, True
+
+
+def _analysis_step(ctx: ArgoContext, analysis: Obj, index: int, canary_status: Obj) -> bool:
+    run, _ok = _follow_run(
+        ctx, canary_status, "currentStepAnalysisRunStatus",
+        f"{ctx.name}-{ctx.pod_hash}-{ctx.revision()}-{index}", analysis,
+        {POD_HASH: ctx.pod_hash, "rollout-type": "Step", "step-index": str(index)})
+    return run is not None and _run_outcome(ctx, run, "InconclusiveAnalysisRun", "analysis")
 
 
 def _background_analysis(ctx: ArgoContext, canary: Obj, canary_status: Obj, index: int) -> bool:
@@ -249,27 +259,16 @@ def _background_analysis(ctx: ArgoContext, canary: Obj, canary_status: Obj, inde
     analysis = canary.get("analysis")
     if not analysis or index < as_int(analysis.get("startingStep")):
         return False
-    current = canary_status.get("currentBackgroundAnalysisRunStatus") or {}
-    run = ctx.runs.get(current.get("name", ""))
-    if run is None:
-        name = ctx.unique_name(f"{ctx.name}-{ctx.pod_hash}-{ctx.revision()}", ctx.runs)
-        labels = {POD_HASH: ctx.pod_hash, "rollout-type": "Background"}
-        body, error = build_analysis_run(ctx.api, ctx.rollout, name, analysis.get("templates")
-                                         or [], analysis.get("args"), labels,
-                                         {REVISION: str(ctx.revision())})
-        if body is None:
-            ctx.cond("InvalidSpec", "True", "InvalidSpec", error)
-            return True
-        ctx.api.create(ANALYSIS_RUNS, body)
-        canary_status["currentBackgroundAnalysisRunStatus"] = {"name": name, "status": ""}
-        return False
-    entry = {"name": run["metadata"]["name"], "status": run_phase(run)}
-    if (run.get("status") or {}).get("message"):
-        entry["message"] = run["status"]["message"]
-    canary_status["currentBackgroundAnalysisRunStatus"] = entry
-    if entry["status"] in FAILED or entry["status"] == "Inconclusive":
+    run, ok = _follow_run(
+        ctx, canary_status, "currentBackgroundAnalysisRunStatus",
+        f"{ctx.name}-{ctx.pod_hash}-{ctx.revision()}", analysis,
+        {POD_HASH: ctx.pod_hash, "rollout-type": "Background"})
+    if not ok:
+        return True
+    phase = run_phase(run) if run is not None else ""
+    if phase in FAILED or phase == "Inconclusive":
         _run_outcome(ctx, run, "InconclusiveAnalysisRun", "analysis")
-        return entry["status"] in FAILED or not ctx.resumed()
+        return phase in FAILED or not ctx.resumed()
     return False
 
 

@@ -23,11 +23,11 @@ from rollouts_widgets.sandbox.controllers.helpers import (
 from rollouts_widgets.sandbox.controllers.podsets import (
     CONTROLLER_REVISION_HASH,
     POD_TEMPLATE_HASH,
+    PodOwnerController,
     count_available,
     count_ready,
     is_ready,
     new_pod,
-    pods_by_owner,
     removal_order,
 )
 
@@ -41,13 +41,9 @@ def cloneset_revision(cloneset: Obj) -> tuple[str, str]:
     return f"{cloneset['metadata']['name']}-{pod_hash}", pod_hash
 
 
-class CloneSetController:
+class CloneSetController(PodOwnerController):
     name = "clonesets"
-
-    def reconcile(self, api: Api) -> None:
-        by_owner = pods_by_owner(api.list("pods"))
-        for cloneset in api.list(RESOURCE):
-            self._sync(api, cloneset, by_owner.get(cloneset["metadata"]["uid"], []))
+    resource = RESOURCE
 
     def _sync(self, api: Api, cs: Obj, pods: list[Obj]) -> None:
         spec = cs["spec"]

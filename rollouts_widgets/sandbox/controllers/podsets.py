@@ -81,3 +81,18 @@ def count_ready(pods: Iterable[Obj]) -> int:
 
 def count_available(api: Api, pods: Iterable[Obj], min_ready_seconds: int | float = 0) -> int:
     return sum(1 for p in pods if is_available(api, p, min_ready_seconds))
+
+
+class PodOwnerController:
+    """Base of the controllers whose objects own their pods directly (CloneSet,
+    StatefulSet): each object is synced with its own pods."""
+
+    resource = ""
+
+    def reconcile(self, api: Api) -> None:
+        by_owner = pods_by_owner(api.list("pods"))
+        for obj in api.list(self.resource):
+            self._sync(api, obj, by_owner.get(obj["metadata"]["uid"], []))
+
+    def _sync(self, api: Api, obj: Obj, pods: list[Obj]) -> None:
+        raise NotImplementedError

@@ -16,11 +16,11 @@ from rollouts_widgets.sandbox.controllers.helpers import (
 )
 from rollouts_widgets.sandbox.controllers.podsets import (
     CONTROLLER_REVISION_HASH,
+    PodOwnerController,
     count_available,
     count_ready,
     is_ready,
     new_pod,
-    pods_by_owner,
 )
 
 RESOURCE = "statefulsets.apps"
@@ -35,13 +35,9 @@ def ordinal(pod: Obj) -> int:
     return as_int(pod["metadata"]["name"].rsplit("-", 1)[-1], -1)
 
 
-class StatefulSetController:
+class StatefulSetController(PodOwnerController):
     name = "statefulsets"
-
-    def reconcile(self, api: Api) -> None:
-        by_owner = pods_by_owner(api.list("pods"))
-        for sts in api.list(RESOURCE):
-            self._sync(api, sts, by_owner.get(sts["metadata"]["uid"], []))
+    resource = RESOURCE
 
     def _sync(self, api: Api, sts: Obj, pods: list[Obj]) -> None:
         spec = sts["spec"]

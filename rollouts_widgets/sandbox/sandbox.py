@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,8 @@ class Sandbox:
         """A private temporary directory (certificate, kubeconfig), removed by ``stop()``."""
         if self._temp_dir is None:
             self._temp_dir = tempfile.mkdtemp(prefix="rw-sandbox-")
+            # Also removed if the sandbox is never stopped (garbage collection or exit).
+            weakref.finalize(self, shutil.rmtree, self._temp_dir, True)
         return self._temp_dir
 
     def _write_kubeconfig(self) -> None:

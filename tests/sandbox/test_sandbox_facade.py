@@ -183,3 +183,16 @@ def test_cli_serves_until_interrupted(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0
+
+
+def test_plain_http_without_tls():
+    with Sandbox(clock="manual", controllers=False, tls=False) as sb:
+        assert sb.url.startswith("http://127.0.0.1:")
+        config = yaml.safe_load(Path(sb.kubeconfig_path).read_text())
+        assert "certificate-authority-data" not in config["clusters"][0]["cluster"]
+        with sb.api_client("sandbox-viewer") as api:
+            assert [n.metadata.name for n in client.CoreV1Api(api).list_namespace().items] == [
+                "default"]
+            with pytest.raises(client.exceptions.ApiException) as info:
+                client.CoreV1Api(api).delete_namespace("default")
+            assert info.value.status == 403

@@ -16,102 +16,34 @@ import pytest
 import rollouts_widgets as rw
 from rollouts_widgets.kube.resources import DEPLOYMENTS
 from rollouts_widgets.widgets.detail import RolloutDetail, containers, timeline, traffic_routing
+from tests.browser.detail_fixtures import (
+    ANALYSIS_TEMPLATE,
+    NAMESPACE,
+    NS,
+    argo,
+    cloneset,
+    deployment,
+    kruise,
+    settle,
+)
 
-NS = "shop"
 XSS = "<img src=x onerror=alert(1)>"
 _ids = itertools.count(1)
 
 
-# -- the scene --------------------------------------------------------------------------------
-
-def template(app: str, image: str) -> dict[str, Any]:
-    return {
-        "metadata": {"labels": {"app": app}},
-        "spec": {
-            "initContainers": [{"name": "migrate", "image": "tools/migrate:1"}],
-            "containers": [{"name": "app", "image": image}],
-        },
-    }
-
-
-def deployment(name: str, image: str, replicas: int = 4) -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": NS, "labels": {"app": name}},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                 "template": template(name, image)},
-    }
-
-
-def cloneset(name: str, image: str) -> dict[str, Any]:
-    obj = deployment(name, image)
-    obj.update(apiVersion="apps.kruise.io/v1alpha1", kind="CloneSet")
-    return obj
-
-
-def kruise(name: str, kind: str = "Deployment", api: str = "apps/v1") -> dict[str, Any]:
-    return {
-        "apiVersion": "rollouts.kruise.io/v1beta1", "kind": "Rollout",
-        "metadata": {"name": name, "namespace": NS, "annotations": {"note": XSS}},
-        "spec": {
-            "workloadRef": {"apiVersion": api, "kind": kind, "name": name},
-            "strategy": {"canary": {
-                "steps": [{"replicas": 1, "pause": {}}, {"replicas": "50%", "pause": {}},
-                          {"replicas": "100%"}],
-                "trafficRoutings": [{"service": name, "ingress": {"classType": "nginx",
-                                                                  "name": name}}],
-            }},
-        },
-    }
-
-
-def argo(name: str, image: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
-        "metadata": {"name": name, "namespace": NS},
-        "spec": {
-            "replicas": 4, "selector": {"matchLabels": {"app": name}},
-            "template": template(name, image),
-            "strategy": {"canary": {"steps": [
-                {"setWeight": 25},
-                {"analysis": {"templates": [{"templateName": "success-rate"}]}},
-                {"pause": {}},
-                {"setWeight": 75},
-                {"pause": {"duration": 30}},
-            ]}},
-        },
-    }
-
-
-ANALYSIS_TEMPLATE = {
-    "apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate",
-    "metadata": {"name": "success-rate", "namespace": NS},
-    "spec": {"metrics": [{
-        "name": "success-rate", "count": 2, "interval": "10s",
-        "successCondition": "result[0] >= 0.95",
-        "provider": {"prometheus": {"address": "http://prometheus:9090", "query": "up"}},
-    }]},
-}
-
+# -- the scene (shared with the browser tests) ------------------------------------------
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[rw.Sandbox]:
     sb = rw.Sandbox(clock="manual").start()
-    sb.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}},
-              ANALYSIS_TEMPLATE,
-              deployment("web", "repo/web:1"), kruise("web"),
+    sb.apply([NAMESPACE, ANALYSIS_TEMPLATE,
+              deployment("web", "repo/web:1"), kruise("web", note=XSS),
               deployment("spare", "repo/spare:1"), kruise("spare"),
               cloneset("cs", "repo/cs:1"), kruise("cs", "CloneSet", "apps.kruise.io/v1alpha1"),
               argo("api", "repo/api:1")])
     settle(sb)
     yield sb
     sb.stop()
-
-
-def settle(sb: rw.Sandbox, seconds: float = 10, times: int = 4) -> None:
-    """Let pods become ready and controllers move on (readiness counts from pod creation)."""
-    for _ in range(times):
-        sb.advance(seconds)
 
 
 def new_image(sb: rw.Sandbox, obj: dict[str, Any]) -> None:

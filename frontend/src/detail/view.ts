@@ -4,7 +4,7 @@
 // action is a request that Python validates and runs with cluster.act(...).
 
 import { h, replaceChildren } from "../common/dom";
-import { ratio, shortDuration, since, weight } from "../common/format";
+import { ratio, shortDuration, since } from "../common/format";
 import { ProtocolClient, type Model, type Response } from "../common/protocol";
 import type { Row } from "../common/row";
 import { RowStore } from "../common/rowstore";
@@ -18,15 +18,10 @@ import {
   rollbackConfirmation,
   type Confirmation,
 } from "./confirm";
+import { icon, STATUS_ICONS, STEP_ICONS } from "./icons";
 import { imageError } from "./image";
 import type { AnalysisSummary, Container, DetailRow, Step } from "./types";
 
-const STATUS_ICON: Record<string, string> = {
-  Healthy: "✔", Progressing: "⟳", Paused: "⏸", Failed: "✖", Disabled: "⊘", Unknown: "?",
-};
-export const STEP_ICON: Record<string, string> = {
-  done: "✔", current: "▶", paused: "⏸", "awaiting-approval": "✋", pending: "○",
-};
 export const STEP_STATE_LABEL: Record<string, string> = {
   done: "done", current: "running", paused: "paused", "awaiting-approval": "awaiting approval",
   pending: "pending",
@@ -138,7 +133,7 @@ export class DetailView {
     return h("header", { class: "rw-header" },
       h("div", { class: "rw-title-line" },
         h("span", { class: `rw-status-icon rw-st-${r.status.toLowerCase()}`, "aria-hidden": "true" },
-          STATUS_ICON[r.status] ?? "?"),
+          icon(STATUS_ICONS[r.status] ?? "question")),
         h("h2", { class: "rw-title" }, r.name),
         h("span", { class: "rw-badge rw-strategy" }, r.strategy || "—"),
         h("span", { class: `rw-badge rw-status rw-st-${r.status.toLowerCase()}` }, r.status),
@@ -160,14 +155,13 @@ export class DetailView {
     const step = r.step_count ? `${r.step_index ?? "-"}/${r.step_count}` : "no steps";
     const items: [string, string][] = [
       ["Step", r.step_label ? `${step} · ${r.step_label}` : step],
-      ["Weight (set / actual)", weight(r.set_weight, r.actual_weight) || "—"],
-      ["Replicas (desired/updated/ready/available)",
-        [r.replicas, r.updated_replicas, r.ready_replicas, r.available_replicas].map((v) => v ?? "-").join(" / ")],
-      ["Stable revision", r.stable_revision || "—"],
-      ["Canary revision", r.canary_revision || "—"],
+      ["Weight", weightText(r.set_weight, r.actual_weight)],
+      ["Replicas", `${r.replicas ?? "-"} desired · ${r.updated_replicas ?? "-"} updated · ` +
+        `${r.ready_replicas ?? "-"} ready · ${r.available_replicas ?? "-"} available`],
+      ["Revisions", `stable ${r.stable_revision || "—"} · canary ${r.canary_revision || "—"}`],
       ["Workload", r.workload_kind ? `${r.workload_kind} ${r.workload_name}` : "—"],
       ["Traffic routing", d.traffic_routing || "none"],
-      ["Restarted at", d.restarted_at || "never"],
+      ["Restarted", d.restarted_at || "never"],
       ["Age", r.created ? since(r.created, this.env.now()) : "—"],
     ];
     const dl = h("dl", { class: "rw-summary" });
@@ -282,7 +276,7 @@ export class DetailView {
       "aria-current": current ? "step" : null,
     },
       h("div", { class: "rw-step-line" },
-        h("span", { class: "rw-step-icon", "aria-hidden": "true" }, STEP_ICON[step.state] ?? "○"),
+        h("span", { class: "rw-step-icon", "aria-hidden": "true" }, icon(STEP_ICONS[step.state] ?? "circle")),
         h("span", { class: "rw-step-index" }, `${step.index}.`),
         h("span", { class: "rw-step-label" }, step.label),
         h("span", { class: "rw-step-state" }, STEP_STATE_LABEL[step.state] ?? step.state),
@@ -555,6 +549,11 @@ export class DetailView {
     this.toasts.appendChild(el);
     if (ok) window.setTimeout(() => el.remove(), TOAST_MS);
   }
+}
+
+function weightText(set: number | null, actual: number | null): string {
+  if (set === null && actual === null) return "—";
+  return `${set ?? "-"}% set · ${actual ?? "-"}% actual`;
 }
 
 /** The element carrying data-focus-id=`id` (ids hold cluster strings: no selector building). */

@@ -115,8 +115,8 @@ def test_heartbeats_and_last_contact(cluster):
     with cluster.store() as store:
         beats: list = []
         store.subscribe(beats.append)
-        assert store.wait_until(lambda s: len([e for e in beats if e.type == "heartbeat"]) >= 3)
-        assert store.mode == "watch"
+        assert store.wait_until(lambda s: s.mode == "watch" and len(
+            [e for e in beats if e.type == "heartbeat" and e.message is None]) >= 3)
         assert store.last_contact is not None and store.last_contact.tzinfo is not None
         periodic = [e for e in beats if e.type == "heartbeat" and e.message is None]
         assert periodic and all(e.cluster == "sandbox" for e in periodic)

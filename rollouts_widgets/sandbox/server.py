@@ -122,6 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 600  # idle keep-alive connections are closed after this many seconds
     server: _HTTPServer
+    body_read = False  # set per request by SandboxServer.handle
 
     def setup(self) -> None:
         super().setup()
@@ -291,6 +292,7 @@ class SandboxServer:
     # --- request handling --------------------------------------------------------------
 
     def handle(self, req: _Handler) -> None:
+        req.body_read = False
         try:
             self._handle(req)
         except HTTPError as err:
@@ -306,6 +308,8 @@ class SandboxServer:
 
     def _send_error(self, req: _Handler, body: dict[str, Any], close: bool = False) -> None:
         try:
+            if not close and not req.body_read:
+                self._drain(req)  # an unread body would be parsed as the next request
             req.send_json(int(body.get("code") or 500), body, close=close)
         except OSError:
             req.close_connection = True
@@ -320,10 +324,7 @@ class SandboxServer:
                              "MethodNotAllowed")
         if path in _PUBLIC_PATHS:
             self._drain(req)
-            if path == "/version":
-                req.send_json(200, KUBE_VERSION)
-            else:
-                req.send_json(200, b"ok")
+            req.send_json(200, KUBE_VERSION if path == "/version" else b'"ok"')
             return
         user = self.authorizer.authenticate(req.headers.get("Authorization"))
         if user is None:
@@ -425,6 +426,9 @@ class SandboxServer:
 
     def _drain(self, req: _Handler) -> None:
         """Read and discard a request body we will not use (keeps keep-alive in step)."""
+        if req.body_read:
+            return
+        req.body_read = True
         length = req.headers.get("Content-Length")
         if length and length.isdigit() and 0 < int(length) <= self.max_body_bytes:
             req.rfile.read(int(length))
@@ -439,6 +443,7 @@ class SandboxServer:
         if not media and isinstance(allowed, tuple):
             media = allowed[0]  # the real server reads a body without a type as JSON
         length_text = req.headers.get("Content-Length")
+        req.body_read = True
         if req.headers.get("Transfer-Encoding") or not length_text or not length_text.isdigit():
             req.close_connection = True
             raise http_error(411 if not req.headers.get("Transfer-Encoding") else 400,

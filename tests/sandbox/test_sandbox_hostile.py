@@ -173,3 +173,24 @@ def test_garbage_on_the_socket_does_not_hurt(sb, tls, unchanged):
                 pass
     status, body = request(sb, tls, "GET", f"{ROLLOUTS}/keep")
     assert status == 200 and body["metadata"]["annotations"] == {"note": "<b>x</b>"}
+
+
+def test_keep_alive_survives_refused_bodies(sb, tls, unchanged):
+    """An error answered before reading the body must not poison the next request."""
+    conn = http.client.HTTPSConnection(sb.server.host, sb.server.port, context=tls, timeout=10)
+    auth = {"Authorization": f"Bearer {sb.token()}", "Content-Type": "application/json"}
+    body = json.dumps({"metadata": {"name": "x"}, "spec": {}})
+    try:
+        for method, path, code in (("DELETE", ROLLOUTS, 405), ("POST", "/apis/x/v1/ys", 404),
+                                   ("PUT", f"{ROLLOUTS}/keep", 403)):
+            headers = dict(auth)
+            if code == 403:
+                headers["Authorization"] = f"Bearer {sb.token('viewer')}"
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            assert (resp.status, json.loads(resp.read())["code"]) == (code, code)
+        conn.request("GET", f"{ROLLOUTS}/keep", headers=auth)
+        resp = conn.getresponse()
+        assert resp.status == 200 and json.loads(resp.read())["metadata"]["name"] == "keep"
+    finally:
+        conn.close()

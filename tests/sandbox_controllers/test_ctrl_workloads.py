@@ -266,3 +266,36 @@ def test_pods_of_a_deleted_replicaset_are_garbage_collected_but_not_others():
     names = {p["metadata"]["name"] for p in c.list("pods")}
     assert "leftover" not in names and "job-pod" in names
     assert len([n for n in names if n.startswith(rs["metadata"]["name"])]) == 2
+
+
+def test_malformed_objects_are_isolated_and_reported():
+    from test_ctrl_support import ARGO_RO, KRUISE_RO
+
+    c = Cluster({"readiness_delay": 0})
+    hostile = "<script>alert(1)</script>"
+    c.apply([_deployment(replicas=1)])
+    c.store.create(ARGO_RO, {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout",
+                             "metadata": {"name": "broken", "namespace": "default"},
+                             "spec": {"replicas": "many", "strategy": "fast",
+                                      "template": hostile}})
+    c.store.create(KRUISE_RO, {"apiVersion": "rollouts.kruise.io/v1beta1", "kind": "Rollout",
+                               "metadata": {"name": "broken", "namespace": "default"},
+                               "spec": {"workloadRef": hostile, "strategy": {"canary": {
+                                   "steps": "all"}}}})
+    c.store.create("deployments.apps", {"apiVersion": "apps/v1", "kind": "Deployment",
+                                        "metadata": {"name": "odd", "namespace": "default"},
+                                        "spec": {"replicas": 2, "template": hostile}})
+    c.settle()
+    argo = c.status(ARGO_RO, "broken")
+    assert argo["phase"] == "Degraded"
+    assert argo["message"].startswith(
+        "InvalidSpec: the sandbox controller cannot read this rollout: ")
+    kruise = c.status(KRUISE_RO, "broken")
+    assert kruise["message"].startswith("the sandbox controller cannot read this rollout: ")
+    assert c.get(ARGO_RO, "broken")["spec"]["template"] == hostile  # nothing lost
+    # the well-formed Deployment still rolls
+    c.set_image(DEPLOY, "web", "ghcr.io/acme/web:2.0.0")
+    c.advance(5)
+    assert {p["spec"]["containers"][0]["image"] for p in c.pods(app="web")} == {
+        "ghcr.io/acme/web:2.0.0"}
+    assert c.manager.run_until_quiet() == 1

@@ -21,6 +21,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     as_int,
     controller_of,
     fmt_time,
+    guarded,
     owner_ref,
     parse_duration,
 )
@@ -78,11 +79,11 @@ class AnalysisRunController:
 
     def reconcile(self, api: Api) -> None:
         for run in api.list(RESOURCE):
-            status = run.get("status") or {}
-            if status.get("phase") in TERMINAL:
-                continue
-            new = self._assess(api, run, copy.deepcopy(status))
-            api.update_status(RESOURCE, run, new)
+            with guarded(run):
+                status = run.get("status") or {}
+                if status.get("phase") not in TERMINAL:
+                    api.update_status(RESOURCE, run, self._assess(api, run,
+                                                                  copy.deepcopy(status)))
 
     def _assess(self, api: Api, run: Obj, status: Obj) -> Obj:
         now = api.now()

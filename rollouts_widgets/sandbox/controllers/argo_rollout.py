@@ -22,6 +22,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     fmt_time,
     fnv32a,
     get_condition,
+    guarded,
     labels_of,
     owned,
     owner_ref,
@@ -181,7 +182,8 @@ class ArgoRolloutController:
         experiments = api.list("experiments.argoproj.io")
         pods = pods_by_owner(api.list("pods"))
         for rollout in rollouts:
-            self._sync(api, rollout, all_rs, runs, experiments, pods)
+            with guarded(rollout, lambda exc, r=rollout: _invalid(api, r, exc)):
+                self._sync(api, rollout, all_rs, runs, experiments, pods)
 
     def _sync(self, api: Api, rollout: Obj, all_rs: list[Obj], runs: list[Obj],
               experiments: list[Obj], pods: dict[str, list[Obj]]) -> None:
@@ -218,6 +220,18 @@ class ArgoRolloutController:
             _scale_down_workload(ctx, workload)
         _finish_status(ctx, workload)
         api.update_status(RESOURCE, rollout, ctx.status)
+
+
+def _invalid(api: Api, rollout: Obj, exc: Exception) -> None:
+    """A rollout the controller cannot read is Degraded with an InvalidSpec condition."""
+    message = f"the sandbox controller cannot read this rollout: {exc!r}"
+    status = copy.deepcopy(rollout.get("status") if isinstance(rollout.get("status"), dict)
+                           else {})
+    status["conditions"] = set_condition(
+        [c for c in status.get("conditions") or [] if isinstance(c, dict)], "InvalidSpec",
+        "True", "InvalidSpec", message, api.now())
+    status.update(phase="Degraded", message=f"InvalidSpec: {message}")
+    api.update_status(RESOURCE, rollout, status)
 
 
 # -- template, workloadRef --

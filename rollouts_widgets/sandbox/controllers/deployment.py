@@ -23,6 +23,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     as_int,
     fmt_time,
     get_condition,
+    guarded,
     labels_of,
     owned,
     owner_ref,
@@ -78,7 +79,8 @@ class DeploymentController:
     def reconcile(self, api: Api) -> None:
         all_rs = api.list("replicasets.apps")
         for deployment in api.list("deployments.apps"):
-            self._sync(api, deployment, owned(all_rs, deployment))
+            with guarded(deployment):
+                self._sync(api, deployment, owned(all_rs, deployment))
 
     def _sync(self, api: Api, d: Obj, rss: list[Obj]) -> None:
         spec = d["spec"]

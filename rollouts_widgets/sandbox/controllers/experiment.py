@@ -20,6 +20,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     add_seconds,
     as_int,
     fmt_time,
+    guarded,
     owned,
     owner_ref,
     parse_duration,
@@ -38,7 +39,8 @@ class ExperimentController:
         all_rs = api.list("replicasets.apps")
         runs = api.list(ANALYSIS_RUNS)
         for exp in api.list(RESOURCE):
-            self._sync(api, exp, owned(all_rs, exp), owned(runs, exp))
+            with guarded(exp):
+                self._sync(api, exp, owned(all_rs, exp), owned(runs, exp))
 
     def _sync(self, api: Api, exp: Obj, rss: list[Obj], runs: list[Obj]) -> None:
         status = copy.deepcopy(exp.get("status") or {})

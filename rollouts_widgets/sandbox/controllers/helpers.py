@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -19,6 +21,8 @@ from rollouts_widgets import errors
 from rollouts_widgets.errors import RolloutsError
 
 Obj = dict[str, Any]
+log = logging.getLogger("rollouts_widgets.sandbox.controllers")
+_reported: set[tuple[str, str]] = set()
 
 # Kubernetes' rand.SafeEncodeString alphabet: no vowels, no look-alike characters.
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -384,3 +388,26 @@ def record_event(
         "reportingComponent": component,
         "reportingInstance": "sandbox",
     })
+
+
+# -- malformed objects --
+@contextmanager
+def guarded(obj: Obj, on_error: Callable[[Exception], object] | None = None) -> Iterator[None]:
+    """Reconcile one object; if its content breaks the controller (a malformed object), log it
+    once per version, let ``on_error`` record it, and carry on with the others."""
+    try:
+        yield
+    except Exception as exc:  # one bad object must not stop the cluster
+        meta = obj.get("metadata") if isinstance(obj, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        key = (str(meta.get("uid", "")), str(meta.get("resourceVersion", "")))
+        if key not in _reported:
+            _reported.add(key)
+            log.warning("sandbox controllers: cannot reconcile %s %s/%s: %r",
+                        obj.get("kind") if isinstance(obj, dict) else "?",
+                        meta.get("namespace"), meta.get("name"), exc)
+        if on_error is not None:
+            try:
+                on_error(exc)
+            except Exception as again:
+                log.debug("sandbox controllers: could not record the error: %r", again)

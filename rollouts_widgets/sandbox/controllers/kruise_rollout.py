@@ -25,6 +25,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     fmt_time,
     fnv32a,
     get_condition,
+    guarded,
     parse_duration,
     remove_condition,
     safe_encode,
@@ -114,7 +115,17 @@ class KruiseRolloutController:
 
     def reconcile(self, api: Api) -> None:
         for rollout in api.list(RESOURCE):
-            _Reconcile(api, rollout).run()
+            with guarded(rollout, lambda exc, r=rollout: _unreadable(api, r, exc)):
+                _Reconcile(api, rollout).run()
+
+
+def _unreadable(api: Api, rollout: Obj, exc: Exception) -> None:
+    """Kruise has no failed phase: say in the message why nothing moves."""
+    status = copy.deepcopy(rollout.get("status") if isinstance(rollout.get("status"), dict)
+                           else {})
+    status["message"] = f"the sandbox controller cannot read this rollout: {exc!r}"
+    status.setdefault("phase", "Initial")
+    api.update_status(RESOURCE, rollout, status)
 
 
 class _Reconcile:

@@ -22,6 +22,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     controller_of,
     fmt_time,
     fnv32a,
+    guarded,
     image_tag,
     record_event,
     seconds_since,
@@ -49,12 +50,16 @@ class PodController:
         owners = {o["metadata"]["uid"] for resource in OWNER_RESOURCES
                   for o in api.list(resource)}
         for pod in api.list("pods"):
-            ref = controller_of(pod)
-            if ref is not None and ref.get("kind") in OWNER_KINDS and ref.get("uid") not in owners:
-                # The garbage collector's job: a pod whose controller is gone goes too.
-                api.delete("pods", pod["metadata"].get("namespace"), pod["metadata"]["name"])
-                continue
-            self._reconcile_pod(api, pod)
+            with guarded(pod):
+                ref = controller_of(pod)
+                if ref is not None and ref.get("kind") in OWNER_KINDS and (
+                    ref.get("uid") not in owners
+                ):
+                    # The garbage collector's job: a pod whose controller is gone goes too.
+                    api.delete("pods", pod["metadata"].get("namespace"),
+                               pod["metadata"]["name"])
+                else:
+                    self._reconcile_pod(api, pod)
 
     def _failure(self, pod: Obj) -> tuple[str | None, Obj | None]:
         for container in pod["spec"].get("containers") or []:

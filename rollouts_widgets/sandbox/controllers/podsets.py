@@ -11,6 +11,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     Api,
     Obj,
     get_condition,
+    guarded,
     owner_ref,
     parse_time,
 )
@@ -92,7 +93,8 @@ class PodOwnerController:
     def reconcile(self, api: Api) -> None:
         by_owner = pods_by_owner(api.list("pods"))
         for obj in api.list(self.resource):
-            self._sync(api, obj, by_owner.get(obj["metadata"]["uid"], []))
+            with guarded(obj):
+                self._sync(api, obj, by_owner.get(obj["metadata"]["uid"], []))
 
     def _sync(self, api: Api, obj: Obj, pods: list[Obj]) -> None:
         raise NotImplementedError

@@ -3,7 +3,7 @@ ReplicaSet (a Deployment, an Argo Rollout or an Experiment)."""
 
 from __future__ import annotations
 
-from rollouts_widgets.sandbox.controllers.helpers import Api, Obj, as_int, labels_of
+from rollouts_widgets.sandbox.controllers.helpers import Api, Obj, as_int, guarded, labels_of
 from rollouts_widgets.sandbox.controllers.podsets import (
     count_available,
     count_ready,
@@ -32,16 +32,19 @@ class ReplicaSetController:
     def reconcile(self, api: Api) -> None:
         by_owner = pods_by_owner(api.list("pods"))
         for rs in api.list("replicasets.apps"):
-            pods = by_owner.get(rs["metadata"]["uid"], [])
-            want = as_int(rs["spec"].get("replicas"), 1)
-            if len(pods) < want:
-                for _ in range(want - len(pods)):
-                    self._create_pod(api, rs)
-            elif len(pods) > want:
-                for pod in removal_order(pods)[: len(pods) - want]:
-                    api.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
-            else:
-                api.update_status("replicasets.apps", rs, replicaset_status(api, rs, pods))
+            with guarded(rs):
+                self._sync(api, rs, by_owner.get(rs["metadata"]["uid"], []))
+
+    def _sync(self, api: Api, rs: Obj, pods: list[Obj]) -> None:
+        want = as_int(rs["spec"].get("replicas"), 1)
+        if len(pods) < want:
+            for _ in range(want - len(pods)):
+                self._create_pod(api, rs)
+        elif len(pods) > want:
+            for pod in removal_order(pods)[: len(pods) - want]:
+                api.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
+        else:
+            api.update_status("replicasets.apps", rs, replicaset_status(api, rs, pods))
 
     def _create_pod(self, api: Api, rs: Obj) -> None:
         name = rs["metadata"]["name"]

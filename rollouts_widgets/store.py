@@ -412,6 +412,8 @@ class Store:
         return selected
 
     def _apply_related(self, watcher: Watcher, changes: list[Change]) -> None:
+        if (watcher.cluster, watcher.namespace or "", watcher.gvr) not in self._related_watchers:
+            return  # released a moment ago: a late batch must not refill the cache
         cache = self._related.setdefault((watcher.cluster, watcher.namespace or ""), {})
         for change, obj in changes:
             name = (object_key(obj) or ("", ""))[1]

@@ -1,0 +1,1 @@
+"""Kubernetes access: clients from kubeconfig, API discovery, dict-in dict-out resources."""

@@ -203,6 +203,14 @@ describe("ListView", () => {
     view.render();
     expect(window.location.search).toBe("?keep=1&q=b&status=Failed&attention=1&sort=-name");
   });
+
+  it("restores only values it could have written from a hand-edited URL", () => {
+    window.history.replaceState(null, "", "/x?status=Failed,%3Cscript%3E&sort=__proto__");
+    const { model } = mount({ sync_url: true });
+    expect(model.get("statuses")).toEqual(["Failed"]);
+    expect(model.get("sort")).toBe("");
+    window.history.replaceState(null, "", "/");
+  });
 });
 
 describe("sortRows (frontend/test/sort_vectors.json, also run by the Python tests)", () => {

@@ -49,6 +49,7 @@ _KEY = re.compile(r"^[^\x00-\x1f/][^\x00-\x1f]{0,300}/[^/\x00-\x1f]{1,253}/[^/\x
 MAX_QUERY = 1000
 MAX_FAVORITES = 10_000
 STATIC_ROWS = 500  # rows shown by the static fallback table
+SELECT_WAIT = 30.0  # seconds a select may wait for the store's first listing
 
 
 def sort_rows(rows: list[Mapping[str, Any]], sort: str) -> list[Mapping[str, Any]]:
@@ -164,6 +165,9 @@ class RolloutList(RowStreamWidget):
         key = args["key"]
         if key != "":
             _check_key(key, "select: key")
+            # A page restoring its URL may ask before the first listing is in: wait for it
+            # (this runs on a request thread, not the comm thread).
+            self.wait_loaded(SELECT_WAIT)
             with self._lock:
                 known = key in self._views
             if not known:

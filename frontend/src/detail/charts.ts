@@ -45,14 +45,18 @@ export interface ChartOptions {
   lines?: { value: number; cls: string; label: string }[];
   yMin?: number;
   yMax?: number;
-  xMax?: number; // extend the time axis (e.g. to now)
+  timeAxis?: boolean; // label both ends of the time axis (UTC hh:mm:ss)
+}
+
+function clock(t: number): string {
+  return new Date(t).toISOString().slice(11, 19);
 }
 
 /** An SVG line chart of `series` with horizontal `lines`; role="img" with a text title. */
 export function lineChart(series: Series[], opts: ChartOptions): SVGSVGElement {
   const width = opts.width ?? 320;
   const height = opts.height ?? 110;
-  const pad = { l: 34, r: 8, t: 8, b: 18 };
+  const pad = { l: 34, r: 8, t: 8, b: opts.timeAxis ? 20 : 12 };
   const root = svg("svg", {
     viewBox: `0 0 ${width} ${height}`,
     width,
@@ -74,7 +78,7 @@ export function lineChart(series: Series[], opts: ChartOptions): SVGSVGElement {
     return root;
   }
   let t0 = Math.min(...ts);
-  let t1 = Math.max(...ts, opts.xMax ?? -Infinity);
+  let t1 = Math.max(...ts);
   if (t1 === t0) {
     t0 -= 1000;
     t1 += 1000;
@@ -94,6 +98,13 @@ export function lineChart(series: Series[], opts: ChartOptions): SVGSVGElement {
     label.textContent = Number.isInteger(v) ? String(v) : v.toPrecision(3);
     root.appendChild(label);
   }
+  if (opts.timeAxis) {
+    for (const [t, anchor] of [[t0, "start"], [t1, "end"]] as const) {
+      const label = svg("text", { x: x(t), y: height - 6, "text-anchor": anchor, class: "rw-tick" });
+      label.textContent = clock(t);
+      root.appendChild(label);
+    }
+  }
   for (const line of opts.lines ?? []) {
     root.appendChild(svg("line", { x1: pad.l, x2: width - pad.r, y1: y(line.value), y2: y(line.value), class: line.cls }));
     const label = svg("text", { x: width - pad.r, y: y(line.value) - 3, "text-anchor": "end", class: `rw-tick ${line.cls}-label` });
@@ -108,7 +119,7 @@ export function lineChart(series: Series[], opts: ChartOptions): SVGSVGElement {
       if (s.step && i > 0) coords.push(`${x(p.t)},${y(pts[i - 1].v)}`);
       coords.push(`${x(p.t)},${y(p.v)}`);
     });
-    if (s.step && opts.xMax !== undefined) coords.push(`${x(t1)},${y(pts[pts.length - 1].v)}`);
+    if (s.step) coords.push(`${x(t1)},${y(pts[pts.length - 1].v)}`); // held until the end
     root.appendChild(svg("polyline", { points: coords.join(" "), class: `rw-line ${s.cls}`, fill: "none" }));
     for (const p of pts) {
       const dot = svg("circle", { cx: x(p.t), cy: y(p.v), r: 2.2, class: `rw-dot ${s.cls}` });

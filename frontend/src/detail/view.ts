@@ -447,19 +447,18 @@ export class DetailView {
       section.appendChild(h("div", { class: "rw-muted" }, "No recent events."));
       return section;
     }
-    const tbody = h("tbody");
+    const list = h("ul", { class: "rw-events", "aria-label": "Latest events" });
     const now = this.env.now();
     for (const e of events.slice(0, 20)) {
-      tbody.appendChild(h("tr", { class: e.type === "Warning" ? "rw-warning" : "" },
-        h("td", { class: "rw-nowrap", title: e.ts ?? "" }, e.ts ? since(e.ts, now) : ""),
-        h("td", {}, e.type),
-        h("td", {}, e.reason, e.count > 1 ? ` ×${e.count}` : ""),
-        h("td", { class: "rw-nowrap" }, `${e.object_kind}/${e.object_name}`),
-        h("td", {}, e.message)));
+      list.appendChild(h("li", { class: e.type === "Warning" ? "rw-event rw-warning" : "rw-event" },
+        h("div", { class: "rw-event-head" },
+          h("span", { class: "rw-event-age", title: e.ts ?? "" }, e.ts ? `${since(e.ts, now)} ago` : ""),
+          h("span", { class: "rw-event-reason" }, e.reason, e.count > 1 ? ` ×${e.count}` : ""),
+          h("span", { class: "rw-muted rw-event-object" }, `${e.object_kind}/${e.object_name}`),
+          e.type !== "Normal" ? h("span", { class: "rw-badge rw-event-type" }, e.type) : null),
+        h("div", { class: "rw-event-message" }, e.message)));
     }
-    section.appendChild(h("div", { class: "rw-scroll-x" }, h("table", { class: "rw-table rw-events" },
-      h("thead", {}, h("tr", {}, h("th", {}, "Age"), h("th", {}, "Type"), h("th", {}, "Reason"),
-        h("th", {}, "Object"), h("th", {}, "Message"))), tbody)));
+    section.appendChild(list);
     return section;
   }
 
@@ -478,7 +477,7 @@ export class DetailView {
         points: pts.filter((p) => p.actual !== null).map((p) => ({ t: p.t, v: p.actual as number })) },
       { label: "step (as % of steps)", cls: "rw-s-step", step: true,
         points: pts.filter((p) => p.step !== null).map((p) => ({ t: p.t, v: Math.round(((p.step as number) / maxStep) * 100) })) },
-    ], { title: `Step and weight of ${r.name} over time`, yMin: 0, yMax: 100, width: 360, height: 120, xMax: this.env.now() });
+    ], { title: `Step and weight of ${r.name} over time`, yMin: 0, yMax: 100, width: 360, height: 130, timeAxis: true });
     section.append(chart, h("div", { class: "rw-legend" },
       h("span", { class: "rw-key rw-s-weight" }, "set weight"),
       h("span", { class: "rw-key rw-s-actual" }, "actual weight"),
@@ -553,7 +552,8 @@ export class DetailView {
 
 function weightText(set: number | null, actual: number | null): string {
   if (set === null && actual === null) return "—";
-  return `${set ?? "-"}% set · ${actual ?? "-"}% actual`;
+  const pct = (v: number | null) => (v === null ? "—" : `${v}%`);
+  return `${pct(set)} set · ${pct(actual)} actual`;
 }
 
 /** The element carrying data-focus-id=`id` (ids hold cluster strings: no selector building). */

@@ -12,24 +12,24 @@ export interface Column {
   cell: (row: Row, now: number) => HTMLElement;
 }
 
-const STATUS_ICON: Record<string, string> = {
-  Healthy: "✔",
-  Progressing: "▶",
-  Paused: "⏸",
-  Failed: "✖",
-  Disabled: "⊘",
-  Unknown: "?",
-};
+const STATUS_ICON = new Map([
+  ["Healthy", "✔"],
+  ["Progressing", "▶"],
+  ["Paused", "⏸"],
+  ["Failed", "✖"],
+  ["Disabled", "⊘"],
+  ["Unknown", "?"],
+]);
 
 const text = (value: string, title?: string) =>
   h("span", { class: "rw-text", title: title ?? value }, value);
 
 export function statusCell(row: Row): HTMLElement {
-  const status = STATUS_ICON[row.status] ? row.status : "Unknown";
+  const status = STATUS_ICON.has(row.status) ? row.status : "Unknown";
   return h(
     "span",
     { class: `rw-status rw-status-${status.toLowerCase()}`, title: row.message || row.status },
-    h("span", { class: "rw-status-icon", "aria-hidden": "true" }, STATUS_ICON[status]),
+    h("span", { class: "rw-status-icon", "aria-hidden": "true" }, STATUS_ICON.get(status)),
     " ",
     row.status,
   );

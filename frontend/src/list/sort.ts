@@ -7,14 +7,9 @@ import type { Row } from "../common/row";
 type SortValue = string | number | null;
 
 // Status order: what needs eyes first.
-export const STATUS_RANK: Record<string, number> = {
-  Failed: 0,
-  Paused: 1,
-  Progressing: 2,
-  Healthy: 3,
-  Disabled: 4,
-  Unknown: 5,
-};
+export const STATUS_RANK = new Map(
+  ["Failed", "Paused", "Progressing", "Healthy", "Disabled", "Unknown"].map((s, i) => [s, i]),
+);
 
 export const SORT_COLUMNS: Record<string, (r: Row) => SortValue> = {
   cluster: (r) => r.cluster,
@@ -22,7 +17,7 @@ export const SORT_COLUMNS: Record<string, (r: Row) => SortValue> = {
   name: (r) => r.name,
   provider: (r) => r.provider,
   strategy: (r) => r.strategy,
-  status: (r) => STATUS_RANK[r.status] ?? 6,
+  status: (r) => STATUS_RANK.get(r.status) ?? 6,
   step: (r) => r.step_index,
   weight: (r) => r.set_weight,
   replicas: (r) => r.ready_replicas,
@@ -39,7 +34,8 @@ export interface SortSpec {
 export function parseSort(sort: string): SortSpec {
   const descending = sort.startsWith("-");
   const column = descending ? sort.slice(1) : sort;
-  return { column: column in SORT_COLUMNS ? column : null, descending };
+  const known = Object.prototype.hasOwnProperty.call(SORT_COLUMNS, column); // not "__proto__"
+  return { column: known ? column : null, descending };
 }
 
 function cmp(a: SortValue, b: SortValue): number {

@@ -3,7 +3,9 @@
 // client; filters, sort and selection live in the model's traits.
 
 import { h, replaceChildren } from "../common/dom";
-import { compile, normalStatus, passes, type FilterState } from "../common/filters";
+import {
+  ALL, ATTENTION, compile, rowStatus, STATUS, type FilterState,
+} from "../common/filters";
 import { shortDuration } from "../common/format";
 import { bindShortcuts, SHORTCUTS, type KeyAction } from "../common/keyboard";
 import { ProtocolClient, type Model } from "../common/protocol";
@@ -45,6 +47,8 @@ export class ListView {
   private statusBtns = new Map<string, HTMLButtonElement>();
   private shown: HTMLElement;
   private conn: HTMLElement;
+  private connStatus: HTMLElement;
+  private connAgo: HTMLElement;
   private alert: HTMLElement;
   private grid: HTMLElement;
   private head: HTMLElement;
@@ -106,7 +110,9 @@ export class ListView {
       statusGroup.appendChild(btn);
     }
     this.shown = h("span", { class: "rw-shown", "aria-live": "polite" });
-    this.conn = h("span", { class: "rw-conn", role: "status" });
+    this.connStatus = h("span", { role: "status" });
+    this.connAgo = h("span", { class: "rw-ago" });
+    this.conn = h("span", { class: "rw-conn" }, this.connStatus, this.connAgo);
     const helpBtn = h("button", {
       type: "button",
       class: "rw-icon-btn",
@@ -273,6 +279,11 @@ export class ListView {
 
   private restoreFromUrl(): void {
     const state = fromSearch(window.location.search);
+    // The URL is anyone's to edit: keep only values the widget could have written.
+    if (state.statuses) state.statuses = state.statuses.filter((s) => TOGGLE_STATUSES.includes(s));
+    if (state.sort !== undefined && state.sort !== "" && parseSort(state.sort).column === null) {
+      delete state.sort;
+    }
     const { selected, ...filters } = state;
     for (const [name, value] of Object.entries(filters)) this.model.set(name, value);
     if (Object.keys(filters).length) this.model.save_changes();
@@ -387,14 +398,17 @@ export class ListView {
     const statusCounts = new Map<string, number>();
     let attentionCount = 0;
     const visible: Row[] = [];
+    // Each toggle counts the rows that the other filters let through.
+    const notStatus = ALL & ~STATUS;
+    const notAttention = ALL & ~ATTENTION;
     for (const row of this.sorted) {
-      const v = judge(row);
-      if (v.query && v.attention && v.favorite) {
-        const s = normalStatus(row.status);
+      const bits = judge(row);
+      if ((bits & notStatus) === notStatus) {
+        const s = rowStatus(row);
         statusCounts.set(s, (statusCounts.get(s) ?? 0) + 1);
       }
-      if (v.query && v.status && v.favorite && row.needs_attention) attentionCount++;
-      if (passes(v)) visible.push(row);
+      if ((bits & notAttention) === notAttention && row.needs_attention) attentionCount++;
+      if (bits === ALL) visible.push(row);
     }
     this.visible = visible;
 
@@ -560,11 +574,17 @@ export class ListView {
     this.conn.className = `rw-conn rw-conn-${mode}`;
     this.conn.title = [reason ? `${label}: ${reason}` : label, error && `Last error: ${error}`]
       .filter(Boolean).join("\n");
-    replaceChildren(this.conn,
-      h("span", { class: "rw-dot", "aria-hidden": "true" }, "●"),
-      ` ${label}`,
-      mode === "polling" && reason ? h("span", { class: "rw-reason" }, `: ${reason}`) : null,
-      ago ? h("span", { class: "rw-ago" }, ` · ${ago} ago`) : null);
+    // The status region changes only with the state; the ticking age sits outside it, so
+    // a screen reader is not told the time every second.
+    const state = `${label}|${mode === "polling" ? reason : ""}`;
+    if (this.connStatus.dataset.state !== state) {
+      this.connStatus.dataset.state = state;
+      replaceChildren(this.connStatus,
+        h("span", { class: "rw-dot", "aria-hidden": "true" }, "●"),
+        ` ${label}`,
+        mode === "polling" && reason ? h("span", { class: "rw-reason" }, `: ${reason}`) : null);
+    }
+    this.connAgo.textContent = ago ? ` · ${ago} ago` : "";
   }
 
   /** Once a second: times since the last contact and since each row's change, end of flashes. */

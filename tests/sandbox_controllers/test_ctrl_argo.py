@@ -455,3 +455,56 @@ def test_failing_experiment_analysis_aborts_the_rollout():
     assert exp["status"]["message"].startswith(f'AnalysisRun "{exp_name}-smoke" assessed Failed')
     assert status["phase"] == "Degraded"
     assert f'Experiment "{exp_name}" failed' in status["message"]
+
+
+def _bg_analysis_cluster(series: list) -> tuple[Cluster, App]:
+    templates = [
+        analysis_template("shop", "smoke", [{"name": "smoke", "count": 1,
+                                             "provider": {"job": {}}}]),
+        analysis_template("shop", "soak", [{"name": "soak", "count": 2, "interval": "10s",
+                                            "provider": {"job": {}}}]),
+    ]
+    strategy = {"blueGreen": {
+        "activeService": "pay-active", "previewService": "pay-preview",
+        "prePromotionAnalysis": {"templates": [{"templateName": "smoke"}]},
+        "postPromotionAnalysis": {"templates": [{"templateName": "soak"}]}}}
+    app = _app(name="pay", replicas=2, strategy=strategy, services=("pay-active", "pay-preview"))
+    return _cluster(app, {"readiness_delay": 1, "analysis": {"pay/soak": series}}, templates)
+
+
+def test_blue_green_pre_and_post_promotion_analysis():
+    c, app = _bg_analysis_cluster(["successful"])
+    _release(c, app)
+    c.advance(5)
+    status = _status(c, "pay")
+    assert (status["phase"], status["message"]) == (
+        "Progressing", "waiting for post-promotion verification to complete")
+    assert status["blueGreen"]["activeSelector"] == status["currentPodHash"]
+    c.advance(10)
+    status = _status(c, "pay")
+    bg = status["blueGreen"]
+    assert bg["prePromotionAnalysisRunStatus"]["status"] == "Successful"
+    assert bg["postPromotionAnalysisRunStatus"]["status"] == "Successful"
+    assert bg["prePromotionAnalysisRunStatus"]["name"] == (
+        f"pay-{status['currentPodHash']}-2-pre")
+    assert (status["phase"], status["stableRS"]) == ("Healthy", status["currentPodHash"])
+    kinds = {r["metadata"]["labels"]["rollout-type"]
+             for r in c.list("analysisruns.argoproj.io", "shop")}
+    assert kinds == {"PrePromotion", "PostPromotion"}
+
+
+def test_blue_green_failing_post_promotion_analysis_switches_back():
+    c, app = _bg_analysis_cluster(["failed"])
+    stable = _status(c, "pay")["stableRS"]
+    _release(c, app)
+    c.advance(5)
+    status = _status(c, "pay")
+    assert status["phase"] == "Degraded"
+    assert status["blueGreen"]["activeSelector"] == stable
+    assert status["stableRS"] == stable
+    assert c.get("services", "pay-active", "shop")["spec"]["selector"][
+        "rollouts-pod-template-hash"] == stable
+    assert _sizes(c, "pay")[status["currentPodHash"]] == 0
+    assert status["message"].startswith(
+        "RolloutAborted: Rollout aborted update to revision 2: AnalysisRun "
+        f'"pay-{status["currentPodHash"]}-2-post" failed')

@@ -25,6 +25,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
 
 MANAGED_BY = "argo-rollouts.argoproj.io/managed-by-rollouts"
 DEFAULT_SCALE_DOWN_DELAY = 30
+ANALYSIS_KEYS = ("prePromotionAnalysisRunStatus", "postPromotionAnalysisRunStatus")
 
 
 def sync_blue_green(ctx: ArgoContext) -> None:
@@ -45,10 +46,16 @@ def sync_blue_green(ctx: ArgoContext) -> None:
     if status.get("abort"):
         ctx.unpause()
         ctx.scale(new_rs, 0)
-        _point(ctx, bg.get("previewService"), stable)
-        bg_status["previewSelector"] = stable
+        for service, key in ((bg.get("activeService"), "activeSelector"),
+                             (bg.get("previewService"), "previewSelector")):
+            _point(ctx, service, stable)
+            bg_status[key] = stable
+        for key in ANALYSIS_KEYS:
+            ctx.terminate_run((bg_status.get(key) or {}).get("name"))
         return
-    status.pop("abortedAt", None)
+    if status.pop("abortedAt", None):  # retried: the analyses run again
+        for key in ANALYSIS_KEYS:
+            bg_status.pop(key, None)
     preview_count = bg.get("previewReplicaCount")
     target = as_int(preview_count, ctx.replicas) if preview_count is not None else ctx.replicas
     ctx.scale(new_rs, min(target, ctx.replicas))
@@ -57,6 +64,8 @@ def sync_blue_green(ctx: ArgoContext) -> None:
     bg_status["previewSelector"] = ctx.pod_hash
     if ctx.available(new_rs) < min(target, ctx.replicas):
         return
+    if not _analysis_passed(ctx, bg, bg_status, "prePromotionAnalysis", "PrePromotion"):
+        return
     if not _promoted(ctx, bg):
         return
     ctx.scale(new_rs, ctx.replicas)
@@ -64,6 +73,8 @@ def sync_blue_green(ctx: ArgoContext) -> None:
         return
     _point(ctx, bg.get("activeService"), ctx.pod_hash)
     bg_status["activeSelector"] = ctx.pod_hash
+    if not _analysis_passed(ctx, bg, bg_status, "postPromotionAnalysis", "PostPromotion"):
+        return
     previous = stable
     status["stableRS"] = ctx.pod_hash
     status.pop("promoteFull", None)
@@ -72,6 +83,19 @@ def sync_blue_green(ctx: ArgoContext) -> None:
             delay=as_int(bg.get("scaleDownDelaySeconds"), DEFAULT_SCALE_DOWN_DELAY))
     ctx.event("Normal", "RolloutCompleted",
               f"Rollout completed update to revision {ctx.revision()} ({ctx.pod_hash})")
+
+
+def _analysis_passed(ctx: ArgoContext, bg: Obj, bg_status: Obj, field: str,
+                     kind: str) -> bool:
+    """Pre- or post-promotion analysis: True once it has succeeded (or there is none)."""
+    analysis = bg.get(field)
+    if not analysis:
+        return True
+    suffix = "pre" if kind == "PrePromotion" else "post"
+    run, ok = ctx.follow_run(
+        bg_status, f"{field}RunStatus", f"{ctx.name}-{ctx.pod_hash}-{ctx.revision()}-{suffix}",
+        analysis, {POD_HASH: ctx.pod_hash, "rollout-type": kind})
+    return ok and run is not None and ctx.run_outcome(run, "InconclusiveAnalysisRun")
 
 
 def _promoted(ctx: ArgoContext, bg: Obj) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 
-from rollouts_widgets.sandbox.controllers.analysis import build_analysis_run, run_phase
+from rollouts_widgets.sandbox.controllers.analysis import run_phase
 from rollouts_widgets.sandbox.controllers.argo_rollout import (
     POD_HASH,
     REVISION,
@@ -201,57 +201,12 @@ def _pause_done(ctx: ArgoContext, pause: object) -> bool:
     return False
 
 
-def _run_outcome(ctx: ArgoContext, run: Obj | None, pause_reason: str, what: str) -> bool:
-    """React to a finished AnalysisRun or Experiment: True when the step may complete."""
-    phase = run_phase(run) if what == "analysis" else ((run or {}).get("status") or {}).get(
-        "phase", "Pending")
-    if phase == "Successful":
-        return True
-    message = ((run or {}).get("status") or {}).get("message", "")
-    name = (run or {}).get("metadata", {}).get("name", "")
-    if phase in FAILED:
-        kind = "AnalysisRun" if what == "analysis" else "Experiment"
-        ctx.abort(f'{kind} "{name}" {phase.lower()}' + (f": {message}" if message else ""))
-        return False
-    if phase == "Inconclusive":
-        if ctx.resumed():
-            ctx.unpause()
-            return True
-        ctx.pause(pause_reason)
-    return False
-
-
-def _follow_run(ctx: ArgoContext, canary_status: Obj, key: str, base: str, analysis: Obj,
-                labels: dict[str, str]) -> tuple[Obj | None, bool]:
-    """Create the AnalysisRun recorded under ``canary_status[key]`` when there is none yet,
-    else refresh that entry. Returns (the run, or None while it is new; False when the
-    analysis cannot run - an InvalidSpec condition says why)."""
-    current = canary_status.get(key) or {}
-    run = ctx.runs.get(current.get("name", ""))
-    if run is None:
-        name = ctx.unique_name(base, ctx.runs)
-        body, error = build_analysis_run(ctx.api, ctx.rollout, name, analysis.get("templates")
-                                         or [], analysis.get("args"), labels,
-                                         {REVISION: str(ctx.revision())})
-        if body is None:
-            ctx.cond("InvalidSpec", "True", "InvalidSpec", error)
-            return None, False
-        ctx.api.create(ANALYSIS_RUNS, body)
-        canary_status[key] = {"name": name, "status": ""}
-        return None, True
-    entry = {"name": run["metadata"]["name"], "status": run_phase(run)}
-    if (run.get("status") or {}).get("message"):
-        entry["message"] = run["status"]["message"]
-    canary_status[key] = entry
-    return run, True
-
-
 def _analysis_step(ctx: ArgoContext, analysis: Obj, index: int, canary_status: Obj) -> bool:
-    run, _ok = _follow_run(
-        ctx, canary_status, "currentStepAnalysisRunStatus",
+    run, _ok = ctx.follow_run(
+        canary_status, "currentStepAnalysisRunStatus",
         f"{ctx.name}-{ctx.pod_hash}-{ctx.revision()}-{index}", analysis,
         {POD_HASH: ctx.pod_hash, "rollout-type": "Step", "step-index": str(index)})
-    return run is not None and _run_outcome(ctx, run, "InconclusiveAnalysisRun", "analysis")
+    return run is not None and ctx.run_outcome(run, "InconclusiveAnalysisRun", "analysis")
 
 
 def _background_analysis(ctx: ArgoContext, canary: Obj, canary_status: Obj, index: int) -> bool:
@@ -259,15 +214,15 @@ def _background_analysis(ctx: ArgoContext, canary: Obj, canary_status: Obj, inde
     analysis = canary.get("analysis")
     if not analysis or index < as_int(analysis.get("startingStep")):
         return False
-    run, ok = _follow_run(
-        ctx, canary_status, "currentBackgroundAnalysisRunStatus",
+    run, ok = ctx.follow_run(
+        canary_status, "currentBackgroundAnalysisRunStatus",
         f"{ctx.name}-{ctx.pod_hash}-{ctx.revision()}", analysis,
         {POD_HASH: ctx.pod_hash, "rollout-type": "Background"})
     if not ok:
         return True
     phase = run_phase(run) if run is not None else ""
     if phase in FAILED or phase == "Inconclusive":
-        _run_outcome(ctx, run, "InconclusiveAnalysisRun", "analysis")
+        ctx.run_outcome(run, "InconclusiveAnalysisRun", "analysis")
         return phase in FAILED or not ctx.resumed()
     return False
 
@@ -281,7 +236,7 @@ def _experiment_step(ctx: ArgoContext, step: Obj, index: int, canary_status: Obj
         ctx.api.create(EXPERIMENTS, _experiment(ctx, step, name))
         canary_status["currentExperiment"] = name
         return False
-    done = _run_outcome(ctx, exp, "InconclusiveExperiment", "experiment")
+    done = ctx.run_outcome(exp, "InconclusiveExperiment", "experiment")
     if done:
         canary_status.pop("currentExperiment", None)
     return done

@@ -14,6 +14,7 @@ import json
 import math
 from typing import Any
 
+from rollouts_widgets.sandbox.controllers.analysis import build_analysis_run, run_phase
 from rollouts_widgets.sandbox.controllers.helpers import (
     Api,
     Obj,
@@ -160,6 +161,51 @@ class ArgoContext:
         ) not in ("Successful", "Failed", "Error", "Inconclusive"):
             self.api.patch("analysisruns.argoproj.io", self.namespace, name,
                            {"spec": {"terminate": True}})
+
+    def follow_run(self, holder: Obj, key: str, base: str, analysis: Obj,
+                   labels: dict[str, str]) -> tuple[Obj | None, bool]:
+        """Create the AnalysisRun recorded under ``holder[key]`` when there is none yet, else
+        refresh that entry (``{name, status, message}``). Returns (the run, or None while it
+        is new; False when the analysis cannot run - an InvalidSpec condition says why)."""
+        current = holder.get(key) or {}
+        run = self.runs.get(current.get("name", ""))
+        if run is None:
+            name = self.unique_name(base, self.runs)
+            body, error = build_analysis_run(self.api, self.rollout, name,
+                                             analysis.get("templates") or [],
+                                             analysis.get("args"), labels,
+                                             {REVISION: str(self.revision())})
+            if body is None:
+                self.cond("InvalidSpec", "True", "InvalidSpec", error)
+                return None, False
+            self.api.create("analysisruns.argoproj.io", body)
+            holder[key] = {"name": name, "status": ""}
+            return None, True
+        entry = {"name": run["metadata"]["name"], "status": run_phase(run)}
+        if (run.get("status") or {}).get("message"):
+            entry["message"] = run["status"]["message"]
+        holder[key] = entry
+        return run, True
+
+    def run_outcome(self, run: Obj | None, pause_reason: str, what: str = "analysis") -> bool:
+        """React to an AnalysisRun's or Experiment's phase: True when the rollout may go on;
+        a failure aborts, an inconclusive result pauses until the user promotes."""
+        phase = run_phase(run) if what == "analysis" else ((run or {}).get("status") or {}).get(
+            "phase", "Pending")
+        if phase == "Successful":
+            return True
+        message = ((run or {}).get("status") or {}).get("message", "")
+        name = (run or {}).get("metadata", {}).get("name", "")
+        if phase in ("Failed", "Error"):
+            kind = "AnalysisRun" if what == "analysis" else "Experiment"
+            self.abort(f'{kind} "{name}" {phase.lower()}' + (f": {message}" if message else ""))
+            return False
+        if phase == "Inconclusive":
+            if self.resumed():
+                self.unpause()
+                return True
+            self.pause(pause_reason)
+        return False
 
     def unique_name(self, base: str, taken: dict[str, Any]) -> str:
         """``base``, or ``base.N`` when a run of that name exists (after a retry)."""
@@ -349,6 +395,9 @@ def _detect_update(ctx: ArgoContext) -> None:
     ctx.unpause()
     for key in ("abort", "abortedAt", "promoteFull"):
         status.pop(key, None)
+    blue_green = status.get("blueGreen") or {}
+    for key in ("prePromotionAnalysisRunStatus", "postPromotionAnalysisRunStatus"):
+        blue_green.pop(key, None)
     if (ctx.rollout["spec"].get("strategy") or {}).get("blueGreen") is None:
         status["canary"] = {}
         status["currentStepHash"] = steps_hash(ctx.rollout)
@@ -514,6 +563,8 @@ def compute_phase(rollout: Obj, status: Obj) -> tuple[str, str]:
         if (status.get("blueGreen") or {}).get("activeSelector") != current:
             return "Progressing", "active service cutover pending"
         if status.get("stableRS") != current:
+            if (status.get("blueGreen") or {}).get("postPromotionAnalysisRunStatus"):
+                return "Progressing", "waiting for post-promotion verification to complete"
             return "Progressing", "waiting for analysis to complete"
     else:
         routed = bool((strategy.get("canary") or {}).get("trafficRouting"))

@@ -103,8 +103,10 @@ class RolloutsDashboard(ipywidgets.VBox):
                                 sync_url=self._sync_url)
         self.detail = RolloutDetail(target, None, namespace=self.namespace,
                                     read_only=self._read_only)
-        self.list.layout = ipywidgets.Layout(flex="1 1 560px", min_width="0", max_width="100%")
-        self.detail.layout = ipywidgets.Layout(flex="1 1 420px", min_width="0",
+        # Side by side while both fit (the panel a little wider: it holds two columns
+        # itself), one above the other on narrow outputs.
+        self.list.layout = ipywidgets.Layout(flex="1 1 520px", min_width="0", max_width="100%")
+        self.detail.layout = ipywidgets.Layout(flex="1.4 1 460px", min_width="0",
                                                max_width="100%")
         self.list.observe(self._on_list_selected, names="selected")
         self._body.children = (self.list, self.detail)

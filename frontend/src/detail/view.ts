@@ -159,7 +159,8 @@ export class DetailView {
       ["Replicas", `${r.replicas ?? "-"} desired · ${r.updated_replicas ?? "-"} updated · ` +
         `${r.ready_replicas ?? "-"} ready · ${r.available_replicas ?? "-"} available`],
       ["Revisions", `stable ${r.stable_revision || "—"} · canary ${r.canary_revision || "—"}`],
-      ["Workload", r.workload_kind ? `${r.workload_kind} ${r.workload_name}` : "—"],
+      ["Workload", r.workload_kind ? `${r.workload_kind} ${r.workload_name}`
+        : r.provider === "argo" ? "the rollout's own pod template" : "—"],
       ["Traffic routing", d.traffic_routing || "none"],
       ["Restarted", d.restarted_at || "never"],
       ["Age", r.created ? since(r.created, this.env.now()) : "—"],

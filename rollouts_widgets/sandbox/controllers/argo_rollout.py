@@ -489,6 +489,7 @@ def _conditions(ctx: ArgoContext, before: Obj) -> None:
     progressing = get_condition(status.get("conditions"), "Progressing") or {}
     moved = any(as_int(before.get(k)) != status[k]
                 for k in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas"))
+    moved = moved or before.get("currentStepIndex") != status.get("currentStepIndex")
     if status.get("abort"):
         message = f"Rollout aborted update to revision {revision}"
         if ctx.abort_message:

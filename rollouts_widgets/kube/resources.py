@@ -101,20 +101,25 @@ _SHARED_LIMIT = 50_000
 _shared: dict[str, str] = {}
 
 
-def _share_strings(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _share_strings(
+    pairs: list[tuple[str, Any]], _shared: dict[str, str] = _shared, _intern=sys.intern
+) -> dict[str, Any]:
     obj = {}
     for key, value in pairs:
-        if type(value) is str and len(value) < 40:
+        if value.__class__ is str and len(value) < 40:
             value = _shared.setdefault(value, value)
-        obj[sys.intern(key)] = value
+        obj[_intern(key)] = value
     if len(_shared) > _SHARED_LIMIT:
         _shared.clear()
     return obj
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_share_strings)
+
+
 def decode_json(data: bytes | str) -> Any:
     """``json.loads`` with shared strings (see above)."""
-    return json.loads(data, object_pairs_hook=_share_strings)
+    return _DECODER.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
 
 
 def _status_message(exc: ApiException) -> tuple[str, dict[str, Any] | None]:
@@ -182,7 +187,12 @@ class ResourceClient:
             data = resp.read()
         except (ApiException, Urllib3Error, OSError) as exc:
             raise api_error(exc, f"{method} {path}") from exc
-        return decode_json(data) if data else {}
+        try:
+            return decode_json(data) if data else {}
+        except ValueError as exc:
+            raise RolloutsError(
+                errors.API_ERROR, f"{method} {path}: the server's answer is not JSON"
+            ) from exc
 
     def get(
         self, gvr: GVR, namespace: str | None, name: str, subresource: str | None = None

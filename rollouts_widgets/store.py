@@ -308,12 +308,19 @@ class Store:
 
     # -- watcher callbacks (under the watcher's lock) --------------------------------------
     def on_changes(self, watcher: Watcher, changes: list[Change], initial: bool) -> None:
+        rollouts = watcher.gvr in self._rollout_gvrs
+        # The model is pure and the slow part: build views before taking the data lock, so
+        # readers (views(), get()) are not held up by a large first list.
+        views = [
+            None if change == "DELETED" else rollout_view(obj, None, cluster=watcher.cluster)
+            for change, obj in (changes if rollouts else ())
+        ]
         with self._lock:
             if self._closed:
                 return
-            if watcher.gvr in self._rollout_gvrs:
-                for change, obj in changes:
-                    self._apply_rollout(watcher.cluster, change, obj, logged=not initial)
+            if rollouts:
+                for (change, obj), view in zip(changes, views):
+                    self._apply_rollout(watcher.cluster, change, obj, view, logged=not initial)
             else:
                 self._apply_related(watcher, changes)
             self._changed.notify_all()
@@ -360,7 +367,14 @@ class Store:
         )
 
     # -- applying changes (data lock held) -------------------------------------------------
-    def _apply_rollout(self, cluster: str, change: str, obj: dict[str, Any], logged: bool) -> None:
+    def _apply_rollout(
+        self,
+        cluster: str,
+        change: str,
+        obj: dict[str, Any],
+        view: RolloutView | None,
+        logged: bool,
+    ) -> None:
         ns, name = object_key(obj) or ("", "")
         key = (cluster, ns, name)
         now = self._clock.now()
@@ -373,7 +387,7 @@ class Store:
                 self._emit(RolloutWatchEvent("delete", now, cluster, ns, name, rv, previous))
             return
         self._raw[key] = obj
-        self._upsert(key, obj, now, logged=logged)
+        self._upsert(key, obj, now, logged=logged, view=view)
 
     def _upsert(
         self,
@@ -383,9 +397,14 @@ class Store:
         *,
         logged: bool = True,
         message: str | None = None,
+        view: RolloutView | None = None,
     ) -> None:
-        related = self._related_of(key, obj) if key in self._followed else None
-        view = rollout_view(obj, related, cluster=key[0])
+        """Store the view of ``obj`` (``view`` if given and the rollout is not followed: a
+        followed one is built with its related objects) and queue the upsert."""
+        if key in self._followed:
+            view = rollout_view(obj, self._related_of(key, obj), cluster=key[0])
+        elif view is None:
+            view = rollout_view(obj, None, cluster=key[0])
         previous = self._views.get(key)
         self._views[key] = view
         rv = resource_version(obj)

@@ -9,15 +9,29 @@ from typing import Any
 from rollouts_widgets.sandbox.resources import ResourceType
 from rollouts_widgets.sandbox.selectors import field_value
 
-# Extra columns per resource key: (header, dotted field path).
+# Extra columns per resource key: (header, dotted field path), after the CRDs' printer
+# columns (Argo: desired/current/up-to-date/available; Kruise: status, step, state, message).
 _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "pods": (("Status", "status.phase"),),
     "events": (("Type", "type"), ("Reason", "reason"), ("Object", "involvedObject.name"),
                ("Message", "message")),
     "namespaces": (("Status", "status.phase"),),
-    "rollouts.argoproj.io": (("Phase", "status.phase"),),
-    "rollouts.rollouts.kruise.io": (("Status", "status.phase"),),
-    "deployments.apps": (("Replicas", "spec.replicas"),),
+    "deployments.apps": (("Replicas", "spec.replicas"), ("Up-to-date", "status.updatedReplicas"),
+                         ("Available", "status.availableReplicas")),
+    "replicasets.apps": (("Desired", "spec.replicas"), ("Current", "status.replicas"),
+                         ("Ready", "status.readyReplicas")),
+    "clonesets.apps.kruise.io": (("Desired", "spec.replicas"),
+                                 ("Updated", "status.updatedReplicas"),
+                                 ("Ready", "status.readyReplicas")),
+    "rollouts.argoproj.io": (("Desired", "spec.replicas"), ("Current", "status.replicas"),
+                             ("Up-to-date", "status.updatedReplicas"),
+                             ("Available", "status.availableReplicas")),
+    "analysisruns.argoproj.io": (("Status", "status.phase"),),
+    "experiments.argoproj.io": (("Status", "status.phase"),),
+    "rollouts.rollouts.kruise.io": (("Status", "status.phase"),
+                                    ("Canary_Step", "status.canaryStatus.currentStepIndex"),
+                                    ("Canary_State", "status.canaryStatus.currentStepState"),
+                                    ("Message", "status.message")),
 }
 
 

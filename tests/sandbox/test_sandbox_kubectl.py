@@ -88,12 +88,20 @@ def test_get_by_short_and_qualified_names(applied, kubectl):
     assert code == 0
 
 
-def test_table_output(applied, kubectl):
-    code, out, err = kubectl("get", "rollouts.argoproj.io", "rollout-canary")
+def test_table_output(applied, kubectl, sb):
+    code, out, err = kubectl("get", "rollouts.argoproj.io", "rollout-analysis-step")
     assert code == 0, err
     header, row = out.splitlines()
-    assert header.split() == ["NAME", "PHASE", "AGE"]
-    assert row.split()[0] == "rollout-canary"
+    assert header.split() == ["NAME", "DESIRED", "CURRENT", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert row.split() == ["rollout-analysis-step", "4", "0s"]  # no status yet: empty cells
+    sb.storage.patch("rollouts.rollouts.kruise.io", "default", "rollouts-demo", {"status": {
+        "phase": "Progressing", "message": "Rollout is in step(1/2), and you need manually "
+        "confirm to enter the next step", "canaryStatus": {
+            "currentStepIndex": 1, "currentStepState": "StepPaused"}}}, subresource="status")
+    code, out, err = kubectl("get", "rollouts.rollouts.kruise.io")
+    header, row = out.splitlines()
+    assert header.split() == ["NAME", "STATUS", "CANARY_STEP", "CANARY_STATE", "MESSAGE", "AGE"]
+    assert row.split()[:4] == ["rollouts-demo", "Progressing", "1", "StepPaused"]
 
 
 def test_patch_spec_and_status_subresource(applied, kubectl, sb):

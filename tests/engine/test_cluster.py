@@ -199,3 +199,14 @@ def test_a_fleet_spans_clusters(tmp_path):
                 fleet.no_such_method  # noqa: B018
         finally:
             fleet.close()
+
+
+def test_no_kubeconfig_and_not_in_a_cluster(monkeypatch, tmp_path):
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(RolloutsError) as err:
+        rw.connect()
+    assert err.value.code == "INVALID_INPUT"
+    assert "no kubeconfig found" in err.value.message
+    assert "not running in a cluster" in err.value.message

@@ -42,7 +42,7 @@ def _kubeconfig_paths(kubeconfig: str | os.PathLike[str] | None) -> str | None:
     if env:
         existing = [p for p in env.split(os.pathsep) if p and Path(p).expanduser().is_file()]
         return os.pathsep.join(existing) or None
-    default = Path(kube_config.KUBE_CONFIG_DEFAULT_LOCATION).expanduser()
+    default = Path("~/.kube/config").expanduser()
     return str(default) if default.is_file() else None
 
 

@@ -1,8 +1,8 @@
 """The detail panel's test scene and browser fixtures.
 
 The scene builders (Deployments, CloneSets, Kruise and Argo rollouts, an AnalysisTemplate) are
-shared by the Python tests (tests/widgets/test_detail_*.py) and the browser tests. The browser
-fixtures start the sandbox in the test process with a manual clock (the test moves time), Voila
+used by the Python tests (tests/widgets/test_detail_*.py). The browser fixtures start the
+sandbox with the demo scenario in the test process, on a manual clock (the test moves time), Voila
 serving tests/browser/notebooks/detail.ipynb (which connects through the kubeconfig named by
 ROLLOUTS_WIDGETS_KUBECONFIG), and Debian's Chromium through Playwright.
 """
@@ -127,17 +127,11 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def browser_scene() -> Iterator[rw.Sandbox]:
-    """Rollouts in every state the detail tests need, releases waiting for approval."""
-    sb = rw.Sandbox(clock="manual").start()
-    names = ("web", "full", "spare", "img")
-    sb.apply([NAMESPACE, ANALYSIS_TEMPLATE, cloneset("cs", "repo/cs:1"),
-              kruise("cs", "CloneSet", "apps.kruise.io/v1alpha1"), argo("api", "repo/api:1"),
-              *[deployment(n, f"repo/{n}:1") for n in names],
-              *[kruise(n, note="<img src=x onerror=window.__xss=1>") for n in names]])
-    settle(sb)
-    sb.apply([deployment(n, f"repo/{n}:2") for n in ("web", "full", "spare")]
-             + [cloneset("cs", "repo/cs:2"), argo("api", "repo/api:2")])
-    settle(sb, seconds=15)
+    """The demo scenario on a manual clock, moved on until its opening releases wait: e.g.
+    shop/catalog (Kruise) and shop/checkout (Argo) for approval, shop/cart in analysis,
+    payments/ledger (a CloneSet) and platform/config-service (paused) mid-release."""
+    sb = rw.Sandbox(scenario="demo", clock="manual").start()
+    settle(sb, seconds=5)
     yield sb
     sb.stop()
 

@@ -266,6 +266,17 @@ def test_favourites_survive_a_reload_and_filter(page, voila):
     assert "favorites=1" in page.url
 
 
+def test_a_selection_in_the_url_is_restored_on_load(page, voila):
+    root = open_list(page, voila, "?selected=sandbox%2Fsearch%2Findexer&sort=-name")
+    page.wait_for_selector('.rw-open[data-key="sandbox/search/indexer"]', timeout=30_000)
+    assert root.locator('[aria-selected="true"]').get_attribute("data-key") == (
+        "sandbox/search/indexer")
+    assert shown_keys(page) == [  # -name
+        "sandbox/search/indexer", "sandbox/web/frontend", "sandbox/shop/checkout",
+        "sandbox/shop/cart"]
+    assert root.locator(".rw-alert").is_hidden()
+
+
 def test_sort_by_header(page, voila):
     root = open_list(page, voila)
     root.locator('[data-sort="status"]').click()

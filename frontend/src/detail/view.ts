@@ -347,7 +347,9 @@ export class DetailView {
         btn.addEventListener("click", (e) => {
           e.preventDefault();
           this.confirm(rollbackConfirmation(r, rev), () =>
-            this.send(`ROLLBACK:${rev.name}`, "rollback", { key: r.key, revision: rev.revision ?? rev.name }));
+            // The ReplicaSet name: revision numbers repeat across a canary-style rollout's two
+            // Deployments.
+            this.send(`ROLLBACK:${rev.name}`, "rollback", { key: r.key, revision: rev.name }));
         });
         rollbackBtn = h("span", { class: "rw-action-wrap", title: rollback.ok ? null : rollback.why }, btn);
       }

@@ -151,9 +151,9 @@ export class ListView {
     this.body.addEventListener("click", (e) => this.onBodyClick(e));
 
     this.initFavorites();
+    this.cursor = model.get("selected") || null;
     this.syncUrl = model.get("sync_url") ?? inVoila();
     if (this.syncUrl) this.restoreFromUrl();
-    this.cursor = model.get("selected") || null;
 
     const refresh = () => this.schedule();
     const traits = ["query", "statuses", "needs_attention", "favorites_only", "sort", "selected",
@@ -166,10 +166,15 @@ export class ListView {
       if (q !== this.search.value && document.activeElement !== this.search) this.search.value = q;
     };
     model.on("change:query", onQuery);
+    const onSelected = () => {
+      if (model.get("selected")) this.cursor = model.get("selected"); // e.g. set from Python
+    };
+    model.on("change:selected", onSelected);
     this.disposers.push(() => {
       for (const t of traits) model.off(`change:${t}`, refresh);
       model.off("change:favorites", onFavorites);
       model.off("change:query", onQuery);
+      model.off("change:selected", onSelected);
     });
     this.disposers.push(this.store.subscribe(refresh));
     this.disposers.push(bindShortcuts(this.root, (a) => this.onKey(a)));

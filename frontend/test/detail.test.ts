@@ -218,7 +218,7 @@ describe("revisions and containers", () => {
     const dialog = el.querySelector('[role="alertdialog"]')!;
     expect(dialog.textContent).toContain("Roll back shop/web to revision 1?");
     (Array.from(dialog.querySelectorAll("button")).find((b) => b.textContent === "ROLLBACK") as HTMLButtonElement).click();
-    expect(lastRequest()).toMatchObject({ op: "rollback", args: { key: KEY, revision: 1 } });
+    expect(lastRequest()).toMatchObject({ op: "rollback", args: { key: KEY, revision: "web-1" } });
   });
 
   it("ROLLBACK is disabled with the reason for other workloads, hidden when switched off", () => {

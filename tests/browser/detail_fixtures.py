@@ -199,16 +199,42 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def page(browser, request) -> Iterator[Any]:
+def new_page(browser: Any) -> Any:
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     context.route("**/cdn.jsdelivr.net/**", lambda route: route.abort())
     pg = context.new_page()
     pg.errors = []
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-    failed_before = request.session.testsfailed
-    yield pg
+    return pg
+
+
+def keep_on_failure(pg: Any, request: Any, failed_before: int) -> None:
     if request.session.testsfailed > failed_before:  # keep what a failing test saw
         ARTIFACTS.mkdir(exist_ok=True)
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+
+
+@pytest.fixture
+def page(browser, request) -> Iterator[Any]:
+    """A fresh page (a fresh Voila kernel once it loads the dashboard)."""
+    pg = new_page(browser)
+    failed_before = request.session.testsfailed
+    yield pg
+    keep_on_failure(pg, request, failed_before)
+    pg.context.close()
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser) -> Iterator[Any]:
+    """One page for the tests that only click around one dashboard (one kernel start)."""
+    pg = new_page(browser)
+    yield pg
+    pg.context.close()
+
+
+@pytest.fixture
+def dash_page(shared_page, request) -> Iterator[Any]:
+    failed_before = request.session.testsfailed
+    yield shared_page
+    keep_on_failure(shared_page, request, failed_before)
+    shared_page.keyboard.press("Escape")  # close a dialog a failed test left open

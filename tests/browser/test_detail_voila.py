@@ -18,8 +18,10 @@ from tests.browser.detail_fixtures import (  # noqa: F401  (fixtures)
     ARTIFACTS,
     browser,
     browser_scene,
+    dash_page,
     page,
     settle,
+    shared_page,
     voila_factory,
 )
 
@@ -34,8 +36,10 @@ def voila(voila_factory) -> str:  # noqa: F811
 
 
 def open_rollout(page: Any, url: str, ref: str, query: str = "") -> Any:  # noqa: F811
-    """Open the dashboard and select ``ref`` ("namespace/name") in the list, as a user does."""
-    page.goto(url + query)
+    """Select ``ref`` ("namespace/name") in the dashboard's list, as a user does (loading the
+    dashboard first unless this page already shows it)."""
+    if not page.url.startswith(url) or query:
+        page.goto(url + query)
     row = page.locator(f'[role="grid"] [role="row"][data-key="sandbox/{ref}"]')
     row.wait_for(timeout=60_000)
     row.click()
@@ -76,7 +80,8 @@ def container_image(page: Any, name: str) -> str:  # noqa: F811
         f'.rw-containers tr[data-container="{name}"] td.rw-mono', "e => e.textContent")
 
 
-def test_select_a_rollout_and_see_its_steps(page, voila):  # noqa: F811
+def test_select_a_rollout_and_see_its_steps(dash_page, voila):  # noqa: F811
+    page = dash_page  # noqa: F811  (one dashboard page for these tests)
     detail = open_rollout(page, voila, "shop/catalog")
     assert states(page) == ["awaiting-approval", "pending", "pending"]
     labels = detail.locator(".rw-step-label").all_inner_texts()
@@ -94,7 +99,8 @@ def test_select_a_rollout_and_see_its_steps(page, voila):  # noqa: F811
     assert page.errors == []
 
 
-def test_rollback_is_disabled_for_a_cloneset_with_its_tooltip(page, voila):  # noqa: F811
+def test_rollback_is_disabled_for_a_cloneset_with_its_tooltip(dash_page, voila):  # noqa: F811
+    page = dash_page  # noqa: F811  (one dashboard page for these tests)
     detail = open_rollout(page, voila, "payments/ledger")
     assert detail.locator(".rw-summary").inner_text().count("CloneSet ledger") == 1
     button = detail.locator(".rw-revision").get_by_role("button", name="ROLLBACK").first
@@ -104,7 +110,8 @@ def test_rollback_is_disabled_for_a_cloneset_with_its_tooltip(page, voila):  # n
     assert wrapper_title == "rollback currently supports Deployment only"
 
 
-def test_analysis_dialog_shows_argo_runs_and_the_kruise_placeholder(page, voila):  # noqa: F811
+def test_analysis_dialog_shows_argo_runs_and_the_kruise_placeholder(dash_page, voila):  # noqa: F811
+    page = dash_page  # noqa: F811  (one dashboard page for these tests)
     detail = open_rollout(page, voila, "shop/cart")
     action(detail, "ANALYSIS").click()
     dialog = page.get_by_role("dialog")
@@ -129,7 +136,8 @@ def test_analysis_dialog_shows_argo_runs_and_the_kruise_placeholder(page, voila)
     assert dialog.locator(".rw-no-runs").inner_text() == "No analysis runs."
 
 
-def test_promote_asks_then_the_step_advances(page, voila, browser_scene):  # noqa: F811
+def test_promote_asks_then_the_step_advances(dash_page, voila, browser_scene):  # noqa: F811
+    page = dash_page  # noqa: F811  (one dashboard page for these tests)
     detail = open_rollout(page, voila, "shop/catalog")
     assert states(page) == ["awaiting-approval", "pending", "pending"]
     action(detail, "PROMOTE").click()
@@ -148,7 +156,8 @@ def test_promote_asks_then_the_step_advances(page, voila, browser_scene):  # noq
     assert detail.locator(".rw-summary").inner_text().count("2/3") == 1
 
 
-def test_promote_full_differs_visibly_from_promote(page, voila, browser_scene):  # noqa: F811
+def test_promote_full_differs_visibly_from_promote(dash_page, voila, browser_scene):  # noqa: F811
+    page = dash_page  # noqa: F811  (one dashboard page for these tests)
     detail = open_rollout(page, voila, "shop/checkout")
     assert states(page) == ["done", "awaiting-approval", "pending", "pending", "pending",
                             "pending"]
@@ -162,8 +171,9 @@ def test_promote_full_differs_visibly_from_promote(page, voila, browser_scene): 
     detail.locator(".rw-status", has_text="Healthy").wait_for(timeout=20_000)
 
 
-def test_rollback_on_a_deployment_brings_the_stable_revision_back(page, voila,  # noqa: F811
+def test_rollback_on_a_deployment_brings_the_stable_revision_back(dash_page, voila,  # noqa: F811
                                                                   browser_scene):  # noqa: F811
+    page = dash_page  # noqa: F811  (one dashboard page for these tests)
     detail = open_rollout(page, voila, "platform/config-service")
     stable = detail.locator(".rw-revision.rw-role-stable")
     assert "config-service:2.0.0" in stable.inner_text()
@@ -182,7 +192,8 @@ def test_rollback_on_a_deployment_brings_the_stable_revision_back(page, voila,  
     assert serving.locator(".rw-pod-ready").count() == 4
 
 
-def test_an_image_edit_is_validated_then_applied(page, voila):  # noqa: F811
+def test_an_image_edit_is_validated_then_applied(dash_page, voila):  # noqa: F811
+    page = dash_page  # noqa: F811  (one dashboard page for these tests)
     detail = open_rollout(page, voila, "payments/billing")
     detail.get_by_role("button", name="Edit the image of billing").click()
     field = detail.get_by_role("textbox", name="New image for billing")

@@ -189,7 +189,7 @@ def bench_bytes(sb: Any, rows: int) -> dict[str, Any]:
 
 
 def start_voila(sb: Any, home: Path) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "RW_TEST_KUBECONFIG": sb.kubeconfig_path,
+    env = {**os.environ, "ROLLOUTS_WIDGETS_KUBECONFIG": sb.kubeconfig_path,
            **{var: str(home / var.lower()) for var in
               ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR")}}
     port = free_port()

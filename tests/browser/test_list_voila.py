@@ -2,7 +2,7 @@
 
 The test process starts a bare sandbox API server (no controllers: rows change only when the
 test writes), then Voila serving tests/browser/notebooks/list.ipynb, which connects to the
-sandbox through the kubeconfig path in RW_TEST_KUBECONFIG. Screenshots of failing tests are
+sandbox through the kubeconfig path in ROLLOUTS_WIDGETS_KUBECONFIG. Screenshots of failing tests are
 kept in test-artifacts/ (plus one light and one dark screenshot of the list, to look at).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,17 +21,16 @@ from typing import Any
 import pytest
 
 import rollouts_widgets as rw
+from tests.browser import detail_fixtures as shared
+
+# Chromium, the page (CDN routes aborted, failure screenshots) and helpers: shared with the
+# detail panel's browser tests.
+browser, page = shared.browser, shared.page
+ARTIFACTS, free_port = shared.ARTIFACTS, shared.free_port
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = Path(__file__).parent / "notebooks" / "list.ipynb"
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 XSS = "<img src=x onerror=window.__xss=1>"
 KRUISE = "rollouts.rollouts.kruise.io"
 GRID_ROWS = '[role="grid"] [role="row"][data-key]'
@@ -84,12 +82,6 @@ ROWS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[rw.Sandbox]:
     sb = rw.Sandbox(controllers=False).start()
@@ -105,7 +97,7 @@ def voila(sandbox, tmp_path_factory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("jupyter")
     env = {
         **os.environ,
-        "RW_TEST_KUBECONFIG": sandbox.kubeconfig_path,
+        "ROLLOUTS_WIDGETS_KUBECONFIG": sandbox.kubeconfig_path,
         "JUPYTER_CONFIG_DIR": str(home / "config"),
         "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
@@ -133,31 +125,6 @@ def voila(sandbox, tmp_path_factory) -> Iterator[str]:
     proc.terminate()
     proc.wait(10)
     log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, request) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 800})
-    context.route("**/cdn.jsdelivr.net/**", lambda route: route.abort())
-    pg = context.new_page()
-    pg.errors = []
-    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-    failed_before = request.session.testsfailed
-    yield pg
-    if request.session.testsfailed > failed_before:  # this test failed: keep what it saw
-        ARTIFACTS.mkdir(exist_ok=True)
-        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
 
 
 def open_list(page: Any, url: str, query: str = "") -> Any:

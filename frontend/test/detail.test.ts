@@ -249,6 +249,23 @@ describe("revisions and containers", () => {
   });
 });
 
+it("a patch while editing an image keeps the draft, the focus and the caret", () => {
+  mount();
+  (el.querySelector('[aria-label="Edit the image of app"]') as HTMLButtonElement).click();
+  const input = el.querySelector<HTMLInputElement>(".rw-image-input")!;
+  input.focus();
+  input.value = "repo/web:33";
+  input.dispatchEvent(new Event("input"));
+  input.setSelectionRange(5, 5);
+  const r = detailRow({ ready_replicas: 4 });
+  model.receive({ type: "patch", seq: 1, upserts: [r], deletes: [] });
+  const again = el.querySelector<HTMLInputElement>(".rw-image-input")!;
+  expect(again).not.toBe(input); // re-rendered
+  expect(again.value).toBe("repo/web:33");
+  expect(document.activeElement).toBe(again);
+  expect([again.selectionStart, again.selectionEnd]).toEqual([5, 5]);
+});
+
 describe("analysis dialog", () => {
   it("shows the placeholder and an empty run list without a source", async () => {
     mount();

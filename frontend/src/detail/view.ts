@@ -109,7 +109,9 @@ export class DetailView {
       return;
     }
     // Keep the scroll position and focus across re-renders.
-    const focusId = (document.activeElement as HTMLElement | null)?.dataset?.focusId;
+    const active = document.activeElement as HTMLElement | null;
+    const focusId = this.root.contains(active) ? active?.dataset?.focusId : undefined;
+    const caret = active instanceof HTMLInputElement ? [active.selectionStart, active.selectionEnd] : null;
     replaceChildren(
       this.body,
       this.header(row),
@@ -121,7 +123,9 @@ export class DetailView {
           this.timeline(row), this.events(row))),
     );
     if (focusId) {
-      byFocusId(this.body, focusId)?.focus();
+      const again = byFocusId(this.body, focusId);
+      again?.focus();
+      if (caret && again instanceof HTMLInputElement) again.setSelectionRange(caret[0], caret[1]);
     }
     this.updateClocks();
   }

@@ -175,16 +175,16 @@ class Store:
 
     @property
     def mode_reason(self) -> str:
+        """Why the mode is what it is: the polling cause, or which clusters serve no rollout
+        CRDs (with what to install); "" when all is well."""
         if self._closed:
             return "store closed"
-        if not self._rollout_watchers:
-            return " ".join(
-                f"{c.name}: {c.discovery.message}" for c in self.clusters.values()
-            ).strip()
         for watcher in self._rollout_watchers:
             if watcher.mode == "polling":
                 return f"{watcher.description}: {watcher.mode_reason}"
-        return ""
+        return " ".join(
+            f"{c.name}: {c.discovery.message}" for c in self.clusters.values() if c.discovery.none
+        )
 
     @property
     def last_contact(self) -> datetime | None:

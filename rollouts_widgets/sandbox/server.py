@@ -35,6 +35,7 @@ from rollouts_widgets.sandbox.resources import ResourceType, api_error, status_b
 from rollouts_widgets.sandbox.selectors import combined
 from rollouts_widgets.sandbox.storage import CLOSED, ObjectStore, Watch, prune
 from rollouts_widgets.sandbox.tables import to_table, wants_table, watch_table_row
+from rollouts_widgets.sandbox.validation import validate
 
 log = logging.getLogger(__name__)
 
@@ -602,14 +603,19 @@ class SandboxServer:
             raise http_error(405, "create needs a namespace in the path", "MethodNotAllowed")
         body, _ = self._read_body(req, BODY_TYPES)
         warnings = self._unknown_fields(route, query, body)
-        obj = self.store.create(route.rt.key, self._incoming(route, body), drop_status=True,
+        incoming = self._incoming(route, body)
+        validate(route.rt, incoming)
+        obj = self.store.create(route.rt.key, incoming, drop_status=True,
                                 dry_run=_dry_run(query))
         self._send_object(req, 201, route, obj, warnings)
 
     def _update(self, req: _Handler, route: Route, query: dict[str, str]) -> None:
         body, _ = self._read_body(req, BODY_TYPES)
         warnings = self._unknown_fields(route, query, body)
-        obj = self.store.update(route.rt.key, self._incoming(route, body), route.subresource,
+        incoming = self._incoming(route, body)
+        if route.subresource is None:
+            validate(route.rt, incoming)
+        obj = self.store.update(route.rt.key, incoming, route.subresource,
                                 dry_run=_dry_run(query))
         self._send_object(req, 200, route, obj, warnings)
 

@@ -21,6 +21,7 @@ from rollouts_widgets.kube.resources import (
 )
 
 NS = "api"
+CONTAINERS = {"containers": [{"name": "c", "image": "repo/c:1"}]}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -221,7 +222,7 @@ def test_kruise_pruning_and_version_conversion(rc):
 def test_list_selectors_and_pagination(rc, sb):
     for n in range(7):
         rc.create(PODS, NS, {"metadata": {"name": f"page-{n}", "labels": {
-            "batch": "paging", "parity": "even" if n % 2 == 0 else "odd"}}})
+            "batch": "paging", "parity": "even" if n % 2 == 0 else "odd"}}, "spec": CONTAINERS})
     first = rc.list(PODS, NS, label_selector="batch=paging", limit=3)
     assert [i["metadata"]["name"] for i in first["items"]] == ["page-0", "page-1", "page-2"]
     assert first["metadata"]["continue"]
@@ -237,7 +238,7 @@ def test_list_selectors_and_pagination(rc, sb):
     with pytest.raises(RolloutsError) as info:
         rc.list(PODS, NS, continue_token="not-a-token")
     assert info.value.status["code"] == 400
-    rc.create(PODS, NS, {"metadata": {"name": "page-late"}})
+    rc.create(PODS, NS, {"metadata": {"name": "page-late"}, "spec": CONTAINERS})
     sb.faults.compact()  # the list's resourceVersion is now older than the history
     with pytest.raises(RolloutsError) as info:
         rc.list(PODS, NS, continue_token=first["metadata"]["continue"])
@@ -282,6 +283,27 @@ def test_rbac_viewer_and_self_subject_access_review(api, viewer_api, sb):
     with pytest.raises(ApiException) as info:
         client.CoreV1Api(bad).list_namespace()
     assert info.value.status == 401
+
+
+def test_required_fields_of_workloads_and_pods_answer_422(rc, api):
+    broken = deployment("broken")
+    del broken["spec"]["selector"]
+    broken["spec"]["template"]["spec"]["containers"][1] = {"name": "nameless-image"}
+    with pytest.raises(RolloutsError) as info:
+        rc.create(DEPLOYMENTS, NS, broken)
+    causes = info.value.status["details"]["causes"]
+    assert [(c["field"], c["message"]) for c in causes] == [
+        ("spec.selector", "Required value"),
+        ("spec.template.spec.containers[1].image", "Required value")]
+    mismatched = deployment("mismatched")
+    mismatched["spec"]["selector"] = {"matchLabels": {"app": "other"}}
+    with pytest.raises(RolloutsError) as info:
+        rc.create(DEPLOYMENTS, NS, mismatched)
+    assert info.value.status["details"]["causes"][0]["field"] == \
+        "spec.template.metadata.labels"
+    with pytest.raises(ApiException) as raised:
+        client.CoreV1Api(api).create_namespaced_pod(NS, {"metadata": {"name": "empty"}})
+    assert raised.value.status == 422
 
 
 def test_invalid_names_answer_422(rc):

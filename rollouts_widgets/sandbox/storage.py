@@ -14,14 +14,15 @@ Contract (``ObjectStore``, thread-safe, one RLock):
   Cluster-scoped resources (namespaces) take ``namespace=None``.
 - ``list(resource, namespace=None, label_selector=None, field_selector=None)
   -> (items, resourceVersion)`` - deep copies sorted by (namespace, name).
-- ``create(resource, obj, *, drop_status=False) -> dict`` - assigns uid, creationTimestamp
-  (from ``now()``), resourceVersion and generation 1; ``metadata.generateName`` is honoured;
-  a missing namespace defaults to ``"default"``. The namespace must exist (NOT_FOUND, as on a
-  real server); the store starts with the ``default`` namespace. ``restore=True`` keeps a
-  given uid, creationTimestamp and generation (loading a saved store). Names are validated with the
-  Kubernetes rules (INVALID_INPUT, HTTP 422); an existing name is CONFLICT (409
-  AlreadyExists). Python callers (controllers, scenarios) may create objects with a
-  ``status``; the HTTP layer passes ``drop_status=True`` for kinds with a status subresource.
+- ``create(resource, obj, *, drop_status=False, restore=False) -> dict`` - assigns uid,
+  creationTimestamp (from ``now()``), resourceVersion and generation 1;
+  ``metadata.generateName`` is honoured; a missing namespace defaults to ``"default"``. The
+  namespace must exist (NOT_FOUND, as on a real server); the store starts with the
+  ``default`` namespace. ``restore=True`` keeps a given uid, creationTimestamp and generation
+  (loading a saved store). Names (and label keys/values) are validated with the Kubernetes
+  rules (INVALID_INPUT, HTTP 422); an existing name is CONFLICT (409 AlreadyExists).
+  Python callers (controllers, scenarios) may create objects with a ``status``; the HTTP
+  layer passes ``drop_status=True`` for kinds with a status subresource.
 - ``update(resource, obj, subresource=None) -> dict`` - CONFLICT on a stale
   ``metadata.resourceVersion`` (a missing one means an unconditional update). For kinds with a
   status subresource the main resource keeps the stored status, and ``subresource="status"``
@@ -47,6 +48,8 @@ Contract (``ObjectStore``, thread-safe, one RLock):
   ``status`` is a 410 Gone (``reason: Expired``). ``compact()`` drops the history;
   ``close_watches()`` ends every open watch; ``watch_count`` / ``wait_for_watches(n)``.
 - ``resource_version`` - the current global resourceVersion (a string; one counter for all).
+- For the HTTP layer: ``get_ref`` / ``page`` (shared, never-mutated objects; pagination in
+  (namespace, name) order) and ``dump()`` (every object, for saving).
 - ``now`` - the clock function (aware UTC datetime); the sandbox points it at its clock.
 
 Every RolloutsError raised here has ``.status``: the Kubernetes Status body (with ``code``)

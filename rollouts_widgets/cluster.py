@@ -7,6 +7,7 @@ exports. Its action methods (promote, pause, ...) come from ``ClusterActions``.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import weakref
@@ -28,6 +29,8 @@ from rollouts_widgets.store import Store, parse_ref
 from rollouts_widgets.watch.pool import WatcherPool
 from rollouts_widgets.watch.related import related_gvrs, select_related
 from rollouts_widgets.watch.settings import WatchSettings
+
+log = logging.getLogger(__name__)
 
 _PROVIDER_ORDER = ("kruise", "argo")
 
@@ -188,7 +191,12 @@ class Fleet:
     """Several clusters behind one API: one store spans them all (rows carry ``cluster``);
     per-rollout calls (``promote``, ``get_raw``, ...) go to the cluster the ref names."""
 
-    def __init__(self, clusters: Iterable[Cluster]) -> None:
+    def __init__(
+        self, clusters: Iterable[Cluster], unreachable: dict[str, RolloutsError] | None = None
+    ) -> None:
+        # contexts that could not be reached when connecting (name -> error): the fleet
+        # serves the others rather than failing as a whole
+        self.unreachable: dict[str, RolloutsError] = dict(unreachable or {})
         self.clusters: dict[str, Cluster] = {}
         for cluster in clusters:
             if cluster.name in self.clusters:
@@ -281,11 +289,22 @@ def connect(
     if context == "*":
         context = context_names(kubeconfig)
     if context is not None and not isinstance(context, str):
-        contexts = list(context)
-        return Fleet(
-            connect(kubeconfig, c, read_only, watch_settings=watch_settings, **flag_overrides)
-            for c in contexts
-        )
+        clusters: list[Cluster] = []
+        unreachable: dict[str, RolloutsError] = {}
+        for name in context:
+            try:
+                cluster = connect(kubeconfig, name, read_only, watch_settings=watch_settings,
+                                  **flag_overrides)
+            except RolloutsError as exc:
+                if exc.code != errors.API_UNAVAILABLE:
+                    raise
+                log.warning("fleet: context %s is unreachable: %s", name, exc.message)
+                unreachable[name] = exc
+            else:
+                clusters.append(cluster)  # type: ignore[arg-type]
+        if not clusters and unreachable:
+            raise next(iter(unreachable.values()))
+        return Fleet(clusters, unreachable)
     target = load_target(kubeconfig, context)
     try:
         discovery = discover(ResourceClient(target.api_client))

@@ -210,3 +210,23 @@ def test_no_kubeconfig_and_not_in_a_cluster(monkeypatch, tmp_path):
     assert err.value.code == "INVALID_INPUT"
     assert "no kubeconfig found" in err.value.message
     assert "not running in a cluster" in err.value.message
+
+
+def test_a_fleet_serves_the_clusters_it_can_reach(tmp_path):
+    with rw.Sandbox(controllers=False) as eu, rw.Sandbox(controllers=False) as us:
+        eu.storage.create(KRUISE, kruise("checkout"))
+        path = _merged_kubeconfig(tmp_path, {"eu": eu, "us": us})
+        us.stop()  # "us" is down when the fleet connects
+        fleet = rw.connect(kubeconfig=path, context=["eu", "us"])
+        try:
+            assert [c.name for c in fleet] == ["eu"]
+            assert list(fleet.unreachable) == ["us"]
+            assert fleet.unreachable["us"].code == "API_UNAVAILABLE"
+            with fleet.store() as store:
+                assert store.wait_synced()
+                assert [v.key for v in store.views()] == ["eu/default/checkout"]
+        finally:
+            fleet.close()
+        with pytest.raises(RolloutsError) as err:
+            rw.connect(kubeconfig=path, context=["us"])
+        assert err.value.code == "API_UNAVAILABLE"

@@ -22,6 +22,7 @@ import pytest
 
 import rollouts_widgets as rw
 from tests.browser import detail_fixtures as shared
+from tests.widgets.test_list_live import kruise_rollout, namespace
 
 # Chromium, the page (CDN routes aborted, failure screenshots) and helpers: shared with the
 # detail panel's browser tests.
@@ -34,23 +35,6 @@ NOTEBOOK = Path(__file__).parent / "notebooks" / "list.ipynb"
 XSS = "<img src=x onerror=window.__xss=1>"
 KRUISE = "rollouts.rollouts.kruise.io"
 GRID_ROWS = '[role="grid"] [role="row"][data-key]'
-
-
-def namespace(name: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-
-
-def kruise_rollout(name: str, ns: str, phase: str, **labels: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "rollouts.kruise.io/v1beta1",
-        "kind": "Rollout",
-        "metadata": {"name": name, "namespace": ns, "labels": labels},
-        "spec": {
-            "workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-            "strategy": {"canary": {"steps": [{"replicas": 1, "pause": {}}, {"replicas": "100%"}]}},
-        },
-        "status": {"phase": phase, "observedGeneration": 1, "message": f"{name} is {phase}"},
-    }
 
 
 def argo_rollout(name: str, ns: str, image: str, message: str) -> dict[str, Any]:
@@ -75,8 +59,8 @@ def argo_rollout(name: str, ns: str, image: str, message: str) -> dict[str, Any]
 
 
 ROWS = {
-    "sandbox/shop/cart": kruise_rollout("cart", "shop", "Healthy", team="basket"),
-    "sandbox/shop/checkout": kruise_rollout("checkout", "shop", "Healthy", team="payments"),
+    "sandbox/shop/cart": kruise_rollout("cart", "shop", team="basket"),
+    "sandbox/shop/checkout": kruise_rollout("checkout", "shop", team="payments"),
     "sandbox/search/indexer": kruise_rollout("indexer", "search", "Disabled", team="search"),
     "sandbox/web/frontend": argo_rollout("frontend", "web", XSS, XSS),
 }

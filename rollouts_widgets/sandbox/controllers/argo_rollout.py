@@ -25,7 +25,6 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     get_condition,
     guarded,
     labels_of,
-    owned,
     owner_ref,
     parse_time,
     record_event,
@@ -36,7 +35,7 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     set_condition,
     template_hash,
 )
-from rollouts_widgets.sandbox.controllers.podsets import is_available, pods_by_owner
+from rollouts_widgets.sandbox.controllers.podsets import is_available
 
 RESOURCE = "rollouts.argoproj.io"
 POD_HASH = "rollouts-pod-template-hash"
@@ -50,8 +49,7 @@ DEFAULT_PROGRESS_DEADLINE = 600
 class ArgoContext:
     """One rollout in one round: what was read, and the status being built."""
 
-    def __init__(self, api: Api, rollout: Obj, template: Obj, rss: list[Obj],
-                 runs: list[Obj], experiments: list[Obj], pods: dict[str, list[Obj]]) -> None:
+    def __init__(self, api: Api, rollout: Obj, template: Obj) -> None:
         self.api = api
         self.rollout = rollout
         self.name = rollout["metadata"]["name"]
@@ -62,10 +60,11 @@ class ArgoContext:
         self.replicas = as_int(self.spec.get("replicas"), 1)
         self.pod_hash = template_hash(template, drop_labels=(POD_HASH,),
                                       collision_count=as_int(self.status.get("collisionCount")))
-        self.rss = rss
-        self.runs = {r["metadata"]["name"]: r for r in runs}
-        self.experiments = {e["metadata"]["name"]: e for e in experiments}
-        self.pods = pods
+        self.rss = api.owned("replicasets.apps", rollout)
+        self.runs = {r["metadata"]["name"]: r
+                     for r in api.owned("analysisruns.argoproj.io", rollout)}
+        self.experiments = {e["metadata"]["name"]: e
+                            for e in api.owned("experiments.argoproj.io", rollout)}
         self.now = api.now()
         self.abort_message = ""
 
@@ -223,16 +222,11 @@ class ArgoRolloutController:
         rollouts = api.list(RESOURCE)
         if not rollouts:
             return
-        all_rs = api.list("replicasets.apps")
-        runs = api.list("analysisruns.argoproj.io")
-        experiments = api.list("experiments.argoproj.io")
-        pods = pods_by_owner(api.list("pods"))
         for rollout in rollouts:
             with guarded(rollout, lambda exc, r=rollout: _invalid(api, r, exc)):
-                self._sync(api, rollout, all_rs, runs, experiments, pods)
+                self._sync(api, rollout)
 
-    def _sync(self, api: Api, rollout: Obj, all_rs: list[Obj], runs: list[Obj],
-              experiments: list[Obj], pods: dict[str, list[Obj]]) -> None:
+    def _sync(self, api: Api, rollout: Obj) -> None:
         template, workload, problem = _resolve_template(api, rollout)
         status = copy.deepcopy(rollout.get("status") or {})
         if problem:
@@ -244,8 +238,7 @@ class ArgoRolloutController:
             return
         if workload is not None and _track_workload(api, rollout, workload):
             return
-        ctx = ArgoContext(api, rollout, template, owned(all_rs, rollout), owned(runs, rollout),
-                          owned(experiments, rollout), pods)
+        ctx = ArgoContext(api, rollout, template)
         if ctx.new_rs is None:
             _create_rs(ctx)
             return
@@ -420,7 +413,7 @@ def _restart(ctx: ArgoContext) -> None:
     when = parse_time(restart_at)
     if not when or when > ctx.now or ctx.status.get("restartedAt") == restart_at:
         return
-    pods = [p for rs in ctx.rss for p in ctx.pods.get(rs["metadata"]["uid"], [])]
+    pods = [p for rs in ctx.rss for p in ctx.api.owned("pods", rs)]
     stale = sorted(
         (p for p in pods if (parse_time(p["metadata"].get("creationTimestamp")) or when) < when),
         key=lambda p: p["metadata"].get("creationTimestamp", ""),

@@ -25,7 +25,6 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     get_condition,
     guarded,
     labels_of,
-    owned,
     owner_ref,
     record_event,
     scaled_value,
@@ -77,10 +76,9 @@ class DeploymentController:
     name = "deployments"
 
     def reconcile(self, api: Api) -> None:
-        all_rs = api.list("replicasets.apps")
         for deployment in api.list("deployments.apps"):
             with guarded(deployment):
-                self._sync(api, deployment, owned(all_rs, deployment))
+                self._sync(api, deployment, api.owned("replicasets.apps", deployment))
 
     def _sync(self, api: Api, d: Obj, rss: list[Obj]) -> None:
         spec = d["spec"]

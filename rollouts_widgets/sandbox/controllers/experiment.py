@@ -21,7 +21,6 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     as_int,
     fmt_time,
     guarded,
-    owned,
     owner_ref,
     parse_duration,
     template_hash,
@@ -36,11 +35,10 @@ class ExperimentController:
     name = "experiments"
 
     def reconcile(self, api: Api) -> None:
-        all_rs = api.list("replicasets.apps")
-        runs = api.list(ANALYSIS_RUNS)
         for exp in api.list(RESOURCE):
             with guarded(exp):
-                self._sync(api, exp, owned(all_rs, exp), owned(runs, exp))
+                self._sync(api, exp, api.owned("replicasets.apps", exp),
+                           api.owned(ANALYSIS_RUNS, exp))
 
     def _sync(self, api: Api, exp: Obj, rss: list[Obj], runs: list[Obj]) -> None:
         status = copy.deepcopy(exp.get("status") or {})

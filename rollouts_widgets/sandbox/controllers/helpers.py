@@ -19,6 +19,7 @@ from typing import Any
 
 from rollouts_widgets import errors
 from rollouts_widgets.errors import RolloutsError
+from rollouts_widgets.sandbox.controllers.cache import BY_NAMESPACE, BY_OWNER, RoundCache
 
 Obj = dict[str, Any]
 log = logging.getLogger("rollouts_widgets.sandbox.controllers")
@@ -38,12 +39,12 @@ class Api:
         self.clock = clock
         self.writes = 0
         self._names = 0
-        # Lists are read once per round and per resource; a write to a resource drops its
-        # list, so a controller always sees what earlier controllers wrote in the round.
-        self._lists: dict[str, list[Obj]] = {}
+        # Lists are read once per round and kept current through our own writes, so a
+        # controller sees what earlier controllers wrote in the round.
+        self.cache = RoundCache(storage)
 
     def begin_round(self) -> None:
-        self._lists.clear()
+        self.cache.clear()
 
     # -- reads --
     def get(self, resource: str, namespace: str | None, name: str) -> Obj | None:
@@ -55,25 +56,27 @@ class Api:
             raise
 
     def list(self, resource: str, namespace: str | None = None) -> list[Obj]:
-        items = self._lists.get(resource)
-        if items is None:
-            # The store's own (immutable) dicts, not copies: listing the whole cluster every
-            # round is the controllers' main cost. Never mutate a listed object; copy first.
-            items = self._lists[resource] = self.storage.page(resource)[0]
+        """Shared, read-only objects (never mutate one: copy it first)."""
         if namespace is None:
-            return list(items)
-        return [o for o in items if o["metadata"].get("namespace") == namespace]
+            return self.cache.items(resource)
+        return self.cache.by(resource, BY_NAMESPACE, namespace)
+
+    def owned(self, resource: str, owner: Obj) -> list[Obj]:
+        """Objects of ``resource`` whose controller is ``owner``."""
+        return self.cache.by(resource, BY_OWNER, owner["metadata"].get("uid", ""))
 
     # -- writes --
     def _write(self, resource: str, fn: Callable[[], Any], before: Obj | None = None) -> Any:
-        self._lists.pop(resource, None)
         try:
             result = fn()
         except RolloutsError as exc:
             if exc.code in (errors.CONFLICT, errors.NOT_FOUND):
+                self.cache.forget(resource)
                 self.writes += 1  # the round must be repeated with fresh reads
                 return None
             raise
+        if isinstance(result, dict):
+            self.cache.put(resource, result)
         rv = (before or {}).get("metadata", {}).get("resourceVersion")
         if rv is None or (result or {}).get("metadata", {}).get("resourceVersion") != rv:
             self.writes += 1  # the store treats an update that changes nothing as a no-op
@@ -108,7 +111,7 @@ class Api:
 
     def delete(self, resource: str, namespace: str | None, name: str) -> None:
         self._write(resource, lambda: self.storage.delete(resource, namespace, name))
-        self._lists.clear()  # the store deletes dependents too (garbage collection)
+        self.cache.clear()  # the store deletes dependents too (garbage collection)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -210,18 +213,6 @@ def owner_ref(owner: Obj, controller: bool = True) -> Obj:
         "controller": controller,
         "blockOwnerDeletion": True,
     }
-
-
-def is_owned_by(obj: Obj, owner: Obj) -> bool:
-    uid = owner["metadata"].get("uid")
-    return any(
-        ref.get("uid") == uid and ref.get("kind") == owner.get("kind")
-        for ref in obj.get("metadata", {}).get("ownerReferences") or []
-    )
-
-
-def owned(objs: Iterable[Obj], owner: Obj) -> list[Obj]:
-    return [o for o in objs if is_owned_by(o, owner)]
 
 
 def controller_of(obj: Obj) -> Obj | None:

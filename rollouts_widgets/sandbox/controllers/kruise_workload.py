@@ -28,7 +28,6 @@ from rollouts_widgets.sandbox.controllers.helpers import (
     Obj,
     annotations_of,
     as_int,
-    is_owned_by,
     labels_of,
     owner_ref,
     scaled_value,
@@ -94,8 +93,7 @@ class Workload:
     def stable_revision(self) -> str:
         """The revision the workload's pods run now (before a release gates it)."""
         if self.kind == "Deployment":
-            rss = [rs for rs in self.api.list("replicasets.apps", self.namespace)
-                   if is_owned_by(rs, self.obj)]
+            rss = self.api.owned("replicasets.apps", self.obj)
             live = [rs for rs in rss if as_int(rs["spec"].get("replicas")) > 0] or rss
             if not live:
                 return self.update_revision()
@@ -254,8 +252,8 @@ class Workload:
                 return as_int(status.get("replicas")), as_int(status.get("readyReplicas"))
             target = self.update_revision()
             rs = next(
-                (rs for rs in self.api.list("replicasets.apps", self.namespace)
-                 if is_owned_by(rs, self.obj) and labels_of(rs).get(POD_TEMPLATE_HASH) == target),
+                (rs for rs in self.api.owned("replicasets.apps", self.obj)
+                 if labels_of(rs).get(POD_TEMPLATE_HASH) == target),
                 None,
             )
             status = (rs or {}).get("status") or {}
@@ -265,8 +263,8 @@ class Workload:
             return as_int(status.get("updatedReplicas")), as_int(status.get(
                 "updatedReadyReplicas"))
         rev = statefulset_revision(self.obj)
-        pods = [p for p in self.api.list("pods", self.namespace)
-                if is_owned_by(p, self.obj) and labels_of(p).get(CONTROLLER_REVISION_HASH) == rev]
+        pods = [p for p in self.api.owned("pods", self.obj)
+                if labels_of(p).get(CONTROLLER_REVISION_HASH) == rev]
         return len(pods), count_ready(pods)
 
     def rolled_out(self) -> bool:

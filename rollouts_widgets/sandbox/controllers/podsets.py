@@ -4,7 +4,6 @@ template, readiness and availability, which pod to remove first."""
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
 from collections.abc import Iterable
 
 from rollouts_widgets.sandbox.controllers.helpers import (
@@ -38,16 +37,6 @@ def new_pod(owner: Obj, template: Obj | None, name: str, extra_labels: dict[str,
     spec.setdefault("restartPolicy", "Always")
     spec["nodeName"] = NODE_NAME  # the sandbox has one node; scheduling is instant
     return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec}
-
-
-def pods_by_owner(pods: Iterable[Obj]) -> dict[str, list[Obj]]:
-    """Pods grouped by their controller's uid."""
-    groups: dict[str, list[Obj]] = defaultdict(list)
-    for pod in pods:
-        for ref in pod["metadata"].get("ownerReferences") or []:
-            if ref.get("controller"):
-                groups[ref.get("uid", "")].append(pod)
-    return groups
 
 
 def is_ready(pod: Obj) -> bool:
@@ -91,10 +80,9 @@ class PodOwnerController:
     resource = ""
 
     def reconcile(self, api: Api) -> None:
-        by_owner = pods_by_owner(api.list("pods"))
         for obj in api.list(self.resource):
             with guarded(obj):
-                self._sync(api, obj, by_owner.get(obj["metadata"]["uid"], []))
+                self._sync(api, obj, api.owned("pods", obj))
 
     def _sync(self, api: Api, obj: Obj, pods: list[Obj]) -> None:
         raise NotImplementedError

@@ -8,7 +8,6 @@ from rollouts_widgets.sandbox.controllers.podsets import (
     count_available,
     count_ready,
     new_pod,
-    pods_by_owner,
     removal_order,
 )
 
@@ -30,10 +29,9 @@ class ReplicaSetController:
     name = "replicasets"
 
     def reconcile(self, api: Api) -> None:
-        by_owner = pods_by_owner(api.list("pods"))
         for rs in api.list("replicasets.apps"):
             with guarded(rs):
-                self._sync(api, rs, by_owner.get(rs["metadata"]["uid"], []))
+                self._sync(api, rs, api.owned("pods", rs))
 
     def _sync(self, api: Api, rs: Obj, pods: list[Obj]) -> None:
         want = as_int(rs["spec"].get("replicas"), 1)

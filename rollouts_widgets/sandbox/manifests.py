@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,12 @@ def apply_objects(
 
 
 def save_directory(store: ObjectStore, directory: str | os.PathLike[str]) -> int:
-    """Write every object as ``<resource>/<namespace>/<name>.yaml``; returns the count."""
+    """Write every object as ``<resource>/<namespace>/<name>.yaml``, replacing what an
+    earlier save wrote there (deleted objects must not come back); returns the count."""
     root = Path(directory)
+    for resource in BY_KEY:
+        if (root / resource).is_dir():
+            shutil.rmtree(root / resource)
     count = 0
     for resource, obj in store.dump():
         meta = obj["metadata"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import weakref
 from pathlib import Path
 from typing import Any
@@ -82,11 +83,16 @@ class Sandbox:
         self._kubeconfig: Path | None = None
         self._started = False
         self._populated = False
+        self._lifecycle = threading.RLock()
 
     # --- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> Sandbox:
         """Populate the store (once), start the controllers and the server. Idempotent."""
+        with self._lifecycle:
+            return self._start()
+
+    def _start(self) -> Sandbox:
         if self._started:
             return self
         if not self._populated:
@@ -104,6 +110,10 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop controllers and server; save to ``data_dir`` if set. Idempotent."""
+        with self._lifecycle:
+            self._stop()
+
+    def _stop(self) -> None:
         if not self._started:
             return
         self._started = False

@@ -813,7 +813,7 @@ class SandboxServer:
                 result = self.admin_actions[action](query)
             else:
                 raise http_error(404, f"no sandbox admin action {action!r}", "NotFound")
-        except ValueError as exc:
+        except (ValueError, RolloutsError) as exc:
             raise http_error(400, str(exc), "BadRequest") from None
         req.send_json(200, {"ok": True, "result": result})
 

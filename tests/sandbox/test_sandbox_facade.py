@@ -112,6 +112,12 @@ def test_data_dir_round_trip_keeps_status(tmp_path):
         assert got["metadata"]["uid"] == owner["metadata"]["uid"]
         sb.storage.delete("rollouts.argoproj.io", "shop", "web")  # owner references still hold
         assert sb.storage.list("replicasets.apps", "shop")[0] == []
+    # The second save replaced the first: the deleted objects do not come back.
+    with Sandbox(clock="manual", controllers=False, data_dir=tmp_path) as sb:
+        assert sb.storage.list("rollouts.argoproj.io")[0] == []
+        assert sb.storage.list("replicasets.apps")[0] == []
+        assert [n["metadata"]["name"] for n in sb.storage.list("namespaces")[0]] == [
+            "default", "shop"]
 
 
 def test_served_kruise_versions_are_configurable():
@@ -162,6 +168,9 @@ def test_admin_endpoints_only_when_enabled():
         assert status == 200 and body["result"] == "2026-01-01T12:01:00+00:00"
         assert _admin_post(sb, "/_sandbox/faults/delay?seconds=-1")[0] == 400
         assert _admin_post(sb, "/_sandbox/nothing")[0] == 404
+    with Sandbox(controllers=False, admin_endpoints=True) as sb:  # a real clock
+        status, body = _admin_post(sb, "/_sandbox/advance?seconds=1")
+        assert status == 400 and "clock='manual'" in body["message"]
 
 
 def test_cli_serves_until_interrupted(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from test_ctrl_support import ARGO_RO, DEPLOY, Cluster, condition
 
-from rollouts_widgets.sandbox.controllers.argo_rollout import compute_phase
+from rollouts_widgets.sandbox.controllers.argo_status import compute_phase
 from rollouts_widgets.sandbox.scenarios.builders import ARGO, App, analysis_template
 
 CANARY = {"canary": {"steps": [

@@ -11,7 +11,8 @@ from rollouts_widgets import errors
 from rollouts_widgets.errors import RolloutsError
 from rollouts_widgets.sandbox.clock import MANUAL_EPOCH, ManualClock, ScaledClock, make_clock
 from rollouts_widgets.sandbox.controllers.argo_canary import set_weight_at
-from rollouts_widgets.sandbox.controllers.argo_rollout import compute_phase, weight_replicas
+from rollouts_widgets.sandbox.controllers.argo_rollout import weight_replicas
+from rollouts_widgets.sandbox.controllers.argo_status import compute_phase
 from rollouts_widgets.sandbox.controllers.config import ControllerConfig
 from rollouts_widgets.sandbox.controllers.helpers import (
     image_tag,

@@ -46,6 +46,7 @@ export interface ChartOptions {
   yMin?: number;
   yMax?: number;
   timeAxis?: boolean; // label both ends of the time axis (UTC hh:mm:ss)
+  xMax?: number; // extend the time axis (to now: values hold until they change)
 }
 
 function clock(t: number): string {
@@ -78,7 +79,7 @@ export function lineChart(series: Series[], opts: ChartOptions): SVGSVGElement {
     return root;
   }
   let t0 = Math.min(...ts);
-  let t1 = Math.max(...ts);
+  let t1 = Math.max(...ts, opts.xMax ?? -Infinity);
   if (t1 === t0) {
     t0 -= 1000;
     t1 += 1000;

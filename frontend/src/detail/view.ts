@@ -484,7 +484,8 @@ export class DetailView {
         points: pts.filter((p) => p.actual !== null).map((p) => ({ t: p.t, v: p.actual as number })) },
       { label: "step (as % of steps)", cls: "rw-s-step", step: true,
         points: pts.filter((p) => p.step !== null).map((p) => ({ t: p.t, v: Math.round(((p.step as number) / maxStep) * 100) })) },
-    ], { title: `Step and weight of ${r.name} over time`, yMin: 0, yMax: 100, width: 360, height: 130, timeAxis: true });
+    ], { title: `Step and weight of ${r.name} over time`, yMin: 0, yMax: 100, width: 360, height: 130, timeAxis: true,
+      xMax: this.env.now() }); // event times come from the kernel's clock, like the browser's
     section.append(chart, h("div", { class: "rw-legend" },
       h("span", { class: "rw-key rw-s-weight" }, "set weight"),
       h("span", { class: "rw-key rw-s-actual" }, "actual weight"),

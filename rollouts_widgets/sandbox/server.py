@@ -137,6 +137,16 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own refusals (bad request line, huge headers...) as Status bodies."""
+        self.close_connection = True
+        try:
+            self.send_json(code, status_body(code, reason_for(code),
+                                             message or self.responses.get(code, ("",))[0]),
+                           close=True)
+        except OSError:
+            pass
+
     def handle(self) -> None:
         if self.tls_failed:
             return

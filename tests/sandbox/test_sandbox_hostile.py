@@ -194,3 +194,16 @@ def test_keep_alive_survives_refused_bodies(sb, tls, unchanged):
         assert resp.status == 200 and json.loads(resp.read())["metadata"]["name"] == "keep"
     finally:
         conn.close()
+
+
+def test_malformed_request_line_gets_a_status(sb, tls, unchanged):
+    raw = socket.create_connection((sb.server.host, sb.server.port), timeout=5)
+    with tls.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
+        conn.sendall(b"NOT A REQUEST LINE AT ALL\r\n\r\n")
+        data = b""
+        while chunk := conn.recv(4096):
+            data += chunk
+    # An unparsable request line is answered HTTP/0.9-style (no status line), as the stdlib
+    # does; the body is still a Status.
+    status = json.loads(data[data.index(b"{"):])
+    assert (status["kind"], status["code"], status["reason"]) == ("Status", 400, "BadRequest")

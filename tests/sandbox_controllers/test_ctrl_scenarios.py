@@ -150,3 +150,27 @@ def test_background_manager_reacts_to_store_changes():
     finally:
         manager.stop()
     assert manager._thread is None
+
+
+def test_controllers_never_mutate_the_stores_objects_and_rest_when_settled():
+    import copy
+
+    from rollouts_widgets.sandbox.resources import STORED_KEYS
+
+    scenario = load_scenario("demo")
+    c = Cluster(scenario=scenario)
+    c.apply(scenario.objects)
+    c.settle()
+    c.clock.remove_step_listener(c.manager.run_until_quiet)  # rounds by hand from here
+    writes = 0
+    for _ in range(30):  # releases in progress: most rounds write
+        c.clock.advance(0.5)
+        before = [(obj, copy.deepcopy(obj))
+                  for res in STORED_KEYS for obj in c.store.page(res)[0]]
+        writes += c.manager.reconcile_round()
+        for obj, snapshot in before:
+            assert obj == snapshot, f"{obj['kind']} {obj['metadata']['name']} was mutated"
+    assert writes > 50
+    rv = c.store.resource_version
+    assert c.manager.run_until_quiet() == 1
+    assert c.store.resource_version == rv

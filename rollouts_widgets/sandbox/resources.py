@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rollouts_widgets import errors
 from rollouts_widgets.errors import RolloutsError
 
-ALL_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 KRUISE_GROUP = "rollouts.kruise.io"
 
 

@@ -422,7 +422,7 @@ class SandboxServer:
             return None
         if name is None:
             verbs = {"GET": "watch" if query.get("watch") in ("1", "true") else "list",
-                     "POST": "create"}
+                     "POST": "create", "DELETE": "deletecollection"}
         else:
             verbs = {"GET": "get", "PUT": "update", "PATCH": "patch"}
             if subresource is None:
@@ -509,6 +509,9 @@ class SandboxServer:
         if route.verb == "delete":
             self._delete(req, route, query)
             return
+        if route.verb == "deletecollection":
+            self._delete_collection(req, route, query)
+            return
         self._drain(req)
         if route.verb == "watch":
             self._watch(req, route, query)
@@ -545,15 +548,40 @@ class SandboxServer:
         req.send_json(200, scale_of(updated))
 
     def _delete(self, req: _Handler, route: Route, query: dict[str, str]) -> None:
-        """DELETE, with optional DeleteOptions in the body (kubectl sends dryRun there)."""
+        """DELETE of one object, with optional DeleteOptions in the body."""
+        dry_run = self._delete_options_dry_run(req, query)
+        obj = self.store.delete(route.rt.key, route.namespace, route.name or "",
+                                dry_run=dry_run)
+        self._send_object(req, 200, route, obj)
+
+    def _delete_collection(self, req: _Handler, route: Route, query: dict[str, str]) -> None:
+        """DELETE on a collection: every object matching the selectors (one by one)."""
+        dry_run = self._delete_options_dry_run(req, query)
+        predicate = combined(query.get("labelSelector"), query.get("fieldSelector"))
+        items, _, _ = self.store.page(route.rt.key, route.namespace, predicate)
+        for obj in items:
+            meta = obj["metadata"]
+            try:
+                self.store.delete(route.rt.key, meta.get("namespace"), meta["name"],
+                                  dry_run=dry_run)
+            except RolloutsError as err:
+                if err.code != errors.NOT_FOUND:  # already gone (an owner took it along)
+                    raise
+        req.send_json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                            "status": "Success", "details": {
+                                "group": route.rt.group, "kind": route.rt.plural}})
+
+    def _delete_options_dry_run(self, req: _Handler, query: dict[str, str]) -> bool:
+        """``dryRun`` from the query or from DeleteOptions in the body (where kubectl sends
+        it)."""
         dry_run = _dry_run(query)
         if req.headers.get("Content-Length") not in (None, "", "0"):
             options, _ = self._read_body(req, BODY_TYPES)
             if isinstance(options, dict) and isinstance(options.get("dryRun"), list):
                 dry_run = dry_run or _dry_run({"dryRun": ",".join(map(str, options["dryRun"]))})
-        obj = self.store.delete(route.rt.key, route.namespace, route.name or "",
-                                dry_run=dry_run)
-        self._send_object(req, 200, route, obj)
+        else:
+            self._drain(req)
+        return dry_run
 
     def _send_object(self, req: _Handler, code: int, route: Route, obj: dict[str, Any],
                      warnings: list[str] | None = None) -> None:

@@ -130,6 +130,20 @@ def test_scale_subresource(api, viewer_api):
     assert resources["deployments/scale"].kind == "Scale"
 
 
+def test_delete_collection_by_label(api):
+    core = client.CoreV1Api(api)
+    for name, team in (("gc-a", "x"), ("gc-b", "x"), ("gc-c", "y")):
+        core.create_namespaced_pod(NS, {"metadata": {"name": name, "labels": {"team": team}},
+                                        "spec": CONTAINERS})
+    status = core.delete_collection_namespaced_pod(NS, label_selector="team=x")
+    assert status.status == "Success"
+    left = core.list_namespaced_pod(NS, label_selector="team").items
+    assert [p.metadata.name for p in left] == ["gc-c"]
+    core.delete_collection_namespaced_pod(NS, label_selector="team", dry_run="All")
+    assert [p.metadata.name for p in core.list_namespaced_pod(NS, label_selector="team").items
+            ] == ["gc-c"]
+
+
 def test_namespace_status_subresource(api):
     core = client.CoreV1Api(api)
     assert core.read_namespace_status(NS).status.phase == "Active"

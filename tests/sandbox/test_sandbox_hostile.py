@@ -156,7 +156,8 @@ def test_auth_failures_and_methods(sb, tls, unchanged):
     assert_status(request(sb, tls, "GET", ROLLOUTS, token=None), 401, "Unauthorized")
     assert_status(request(sb, tls, "DELETE", f"{ROLLOUTS}/keep", token="viewer"), 403,
                   "Forbidden")
-    assert_status(request(sb, tls, "DELETE", ROLLOUTS), 405, "MethodNotAllowed")
+    assert_status(request(sb, tls, "PUT", ROLLOUTS, "{}", {"Content-Type": "application/json"}),
+                  405, "MethodNotAllowed")
     assert_status(request(sb, tls, "POST", "/_sandbox/faults/compact"), 404, "NotFound")
     assert request(sb, tls, "GET", "/version", token=None)[0] == 200
 
@@ -181,7 +182,7 @@ def test_keep_alive_survives_refused_bodies(sb, tls, unchanged):
     auth = {"Authorization": f"Bearer {sb.token()}", "Content-Type": "application/json"}
     body = json.dumps({"metadata": {"name": "x"}, "spec": {}})
     try:
-        for method, path, code in (("DELETE", ROLLOUTS, 405), ("POST", "/apis/x/v1/ys", 404),
+        for method, path, code in (("PUT", ROLLOUTS, 405), ("POST", "/apis/x/v1/ys", 404),
                                    ("PUT", f"{ROLLOUTS}/keep", 403)):
             headers = dict(auth)
             if code == 403:

@@ -326,3 +326,26 @@ def test_blue_green_keeps_old_pods_until_the_end():
     assert {p["spec"]["containers"][0]["image"] for p in c.pods("shop")} == {
         app.image_at("2.0.0")}
     assert len(c.pods("shop")) == 2
+
+
+def test_traffic_routing_grace_period_holds_the_step():
+    strategy = {"canary": {
+        "trafficRoutings": [{"service": "catalog", "gracePeriodSeconds": 5,
+                             "ingress": {"classType": "nginx", "name": "catalog"}}],
+        "steps": [{"traffic": "20%", "replicas": 1, "pause": {"duration": 0}},
+                  {"replicas": "100%"}]}}
+    c, app = _cluster(_app(strategy=strategy))
+    c.clock.remove_step_listener(c.manager.run_until_quiet)  # settle by hand, second by second
+    _release(c, app)
+    c.settle()
+    c.clock.advance(1)
+    c.settle()  # the canary pod is ready: the step routes traffic
+    canary = _ro(c)["canaryStatus"]
+    assert (canary["currentStepIndex"], canary["currentStepState"]) == (1, "StepTrafficRouting")
+    assert canary["lastUpdateTime"] == "2026-01-01T12:00:06Z"
+    c.clock.advance(4)
+    c.settle()
+    assert _ro(c)["canaryStatus"]["currentStepState"] == "StepTrafficRouting"
+    c.clock.advance(1)
+    c.settle()
+    assert _ro(c)["canaryStatus"]["currentStepIndex"] == 2

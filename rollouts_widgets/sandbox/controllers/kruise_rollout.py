@@ -48,7 +48,7 @@ ANALYSIS = "StepMetricsAnalysis"
 PAUSED = "StepPaused"
 READY = "StepReady"
 COMPLETED = "Completed"
-NEXT_STATE = {BEFORE_UPGRADE: UPGRADE, TRAFFIC: ANALYSIS, ANALYSIS: PAUSED}
+NEXT_STATE = {BEFORE_UPGRADE: UPGRADE, ANALYSIS: PAUSED}  # states with nothing to wait for
 
 FINALISE_CANARY = (
     "RestoreStableService", "FinalisingStepRouteTrafficToStable", "RemoveCanaryService",

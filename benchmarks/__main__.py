@@ -98,6 +98,17 @@ def _front_end(key: str, label: str) -> Callable[[str], tuple[str, str, float] |
     return read
 
 
+def _keystroke(out: str) -> tuple[str, str, float] | None:
+    """Keystroke to the next painted frame (what the user waits for); the synchronous filter
+    and DOM update alone is shown next to it."""
+    data = _json_line("front end", out)
+    if not data:
+        return None
+    value = data["keystroke_ms_p95"]
+    return (f"{value:.0f} ms p95 to paint (filter+DOM work p95 "
+            f"{data['keystroke_work_ms_p95']:.0f} ms, {data['rows']} rows)", "-", value)
+
+
 def _api_to_dom(out: str) -> tuple[str, str, float] | None:
     data = _json_line("end to end", out)
     if not data:
@@ -113,8 +124,7 @@ GOALS = (
     Goal("bytes per change", "<= 1.5x row size", _change_bytes, lambda r: r <= 1.5),
     Goal("first paint", "<= 300 ms at 10,000 rows", _front_end("first_paint_ms", "median of 3"),
          lambda v: v <= 300),
-    Goal("filter keystroke", "<= 50 ms", _front_end("keystroke_ms_p95", "p95"),
-         lambda v: v <= 50),
+    Goal("filter keystroke", "<= 50 ms", _keystroke, lambda v: v <= 50),
     Goal("API-to-DOM", "p95 <= 500 ms", _api_to_dom, lambda v: v <= 500),
     Goal("memory", "<= 3x raw JSON", _memory, lambda r: r <= 3.0),
 )

@@ -72,10 +72,9 @@ def jupyter_env(sandbox: rw.Sandbox, home: Path, **extra: str) -> dict[str, str]
         "IPYTHONDIR": str(home / "ipython"),
         "JUPYTERLAB_SETTINGS_DIR": str(home / "lab-settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-workspaces"),
-        **extra,
     }
     env.pop("ROLLOUTS_WIDGETS_READ_ONLY", None)
-    return env
+    return {**env, **extra}
 
 
 def serve(command: list[str], env: dict[str, str], home: Path, ready: str) -> subprocess.Popen:
@@ -104,15 +103,28 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-@pytest.fixture(scope="module")
-def voila_dashboard(demo_sandbox, tmp_path_factory) -> Iterator[str]:
-    """Voila serving notebooks/dashboard.ipynb, the demo's page; returns its URL."""
-    home = tmp_path_factory.mktemp("voila")
+def start_voila(sandbox: rw.Sandbox, home: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """Voila serving notebooks/dashboard.ipynb, the demo's page: (process, URL)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     proc = serve([sys.executable, "-m", "voila", str(NOTEBOOKS / "dashboard.ipynb"),
                   "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-                 jupyter_env(demo_sandbox, home), home, f"{url}voila/static/voila.js")
+                 jupyter_env(sandbox, home, **env), home, f"{url}voila/static/voila.js")
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def voila_dashboard(demo_sandbox, tmp_path_factory) -> Iterator[str]:
+    proc, url = start_voila(demo_sandbox, tmp_path_factory.mktemp("voila"))
+    yield url
+    stop(proc)
+
+
+@pytest.fixture(scope="module")
+def voila_read_only(demo_sandbox, tmp_path_factory) -> Iterator[str]:
+    """The same page with ROLLOUTS_WIDGETS_READ_ONLY=true, as a shared Voila page runs it."""
+    proc, url = start_voila(demo_sandbox, tmp_path_factory.mktemp("voila-ro"),
+                            ROLLOUTS_WIDGETS_READ_ONLY="true")
     yield url
     stop(proc)
 

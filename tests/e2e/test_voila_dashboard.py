@@ -124,3 +124,13 @@ def test_a_broken_watch_falls_back_to_polling_then_comes_back_live(page, voila_d
         f"document.querySelector('{row('payments/billing')} .rw-status')?.title"
         " === 'back after the outage'", timeout=30_000)
     assert "Live" in root.locator(".rw-conn").inner_text()
+
+
+def test_read_only_by_environment_variable(page, voila_read_only):
+    open_dashboard(page, voila_read_only)
+    page.locator(row("shop/checkout")).click()
+    detail = page.locator(".rw-detail")
+    detail.locator("h2.rw-title", has_text="checkout").wait_for(timeout=30_000)
+    wait_text(page, ".rw-detail .rw-actions", "Read-only")
+    buttons = detail.locator(".rw-actions button").all_inner_texts()
+    assert not {"PROMOTE", "PROMOTE-FULL", "ABORT", "PAUSE", "RESTART"} & set(buttons), buttons

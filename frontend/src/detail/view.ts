@@ -147,7 +147,9 @@ export class DetailView {
           h("span", { class: "rw-contact", "data-since": String(this.model.get("last_contact") ?? "") }))),
       h("div", { class: "rw-subtitle" },
         `${r.namespace} · ${r.cluster} · ${r.provider} ${r.api_version}`),
-      r.message ? h("div", { class: "rw-message" }, r.message) : null,
+      // The attention line below repeats the message when that is the reason: show it once.
+      r.message && !(r.needs_attention && (r.attention_reason || r.message) === r.message)
+        ? h("div", { class: "rw-message" }, r.message) : null,
       r.needs_attention
         ? h("div", { class: "rw-attention", role: "note" }, "⚠ Needs attention: ", r.attention_reason || r.message)
         : null,

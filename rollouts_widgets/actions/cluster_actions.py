@@ -133,6 +133,10 @@ class ClusterActions:
         cluster.set_analysis_source(error_rate)   # or any object with .analysis(cluster, ref)
     """
 
+    #: Where the time written into patches (Argo ``restartAt``) comes from. A sandbox cluster
+    #: reads its sandbox's clock, so a restart under a manual clock is not in its future.
+    time_source: Callable[[], datetime] = staticmethod(lambda: datetime.now(timezone.utc))
+
     # -- state (the mixin has no __init__; created on first use) --------------------------
     def _actions_state(self) -> _State:
         state = self.__dict__.get("_rw_actions_state")
@@ -302,7 +306,7 @@ class ClusterActions:
     def _plan(
         self, action: str, obj: dict[str, Any], related: list[dict[str, Any]], args: dict
     ) -> tuple[list[Write], RolloutRollbackResponse | None]:
-        now = datetime.now(timezone.utc)
+        now = self.time_source()
         if action == ROLLBACK:
             planner.ensure_applicable(action, obj, flags=self.flags)
             rollback = plan_rollback(obj, related, revision=args.get("revision"))

@@ -238,12 +238,9 @@ class Sandbox:
             config_file=self.kubeconfig_path, context=context or ADMIN_CONTEXT)
 
     def connect(self, context: str | None = None, read_only: bool = False) -> Any:
-        """A ``Cluster`` (rollouts_widgets.cluster) when available, else an ApiClient."""
-        try:
-            from rollouts_widgets import cluster
-        except ImportError as exc:
-            if exc.name != "rollouts_widgets.cluster":
-                raise
-            return self.api_client(context)
-        return cluster.connect(kubeconfig=self.kubeconfig_path, context=context,
-                               read_only=read_only)
+        """A ``Cluster`` on this sandbox, whose actions take their time from its clock."""
+        from rollouts_widgets.cluster import connect
+
+        cluster = connect(kubeconfig=self.kubeconfig_path, context=context, read_only=read_only)
+        cluster.time_source = self.clock.now
+        return cluster

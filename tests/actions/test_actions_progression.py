@@ -463,3 +463,18 @@ def test_argo_analysis_step_runs_show_in_the_summary_and_frame(sb, cluster):
     assert run.duration_seconds is not None and run.duration_seconds >= 10
     frame = rw.analysis_frame(cluster, ref)
     assert list(frame["metric"]) == ["success-rate", "success-rate"]
+
+
+def test_argo_restart_under_the_manual_clock_restarts_every_pod(sb, cluster):
+    ns, ref = argo_release(sb, cluster)
+    cluster.promote(ref, full=True)
+    settle(sb, lambda: status_of(sb, ref), lambda s: s == "Healthy")
+    before = {p["metadata"]["name"] for p in sb.storage.list("pods", ns)[0]}
+    cluster.restart(ref)
+    restart_at = sb.storage.get(ARGO, ns, "web")["spec"]["restartAt"]
+    assert restart_at == sb.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")  # sandbox time, not wall
+    settle(sb, lambda: argo_status(sb, ns).get("restartedAt"), lambda r: r == restart_at)
+    settle(sb, lambda: status_of(sb, ref), lambda s: s == "Healthy")
+    after = {p["metadata"]["name"] for p in sb.storage.list("pods", ns)[0]}
+    assert after and not (after & before)
+    assert pod_images(sb, ns, "web") == {"web:2": 4}

@@ -3,23 +3,16 @@ admin and the viewer, and kubectl pointed at it."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from kubernetes import client
+from sandbox_support import KUBECTL
 
 from rollouts_widgets.kube.resources import ResourceClient
 from rollouts_widgets.sandbox import Sandbox
-
-KUBECTL = Path(sys.executable).parent / "kubectl"
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
-if not EXAMPLES.is_dir():
-    EXAMPLES = Path("/work/shared/examples")
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +51,3 @@ def kubectl(sb: Sandbox, tmp_path_factory: pytest.TempPathFactory):
         return proc.returncode, proc.stdout, proc.stderr
 
     return run
-
-
-def kubectl_json(run, *args: str) -> dict:
-    code, out, err = run(*args, "-o", "json")
-    assert code == 0, err
-    return json.loads(out)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLES, KUBECTL
 from kubernetes import client
+from sandbox_support import EXAMPLES, KUBECTL
 
 import rollouts_widgets as rw
 from rollouts_widgets import errors

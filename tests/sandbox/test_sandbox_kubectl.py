@@ -7,7 +7,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import EXAMPLES, KUBECTL, kubectl_json
+from sandbox_support import EXAMPLES, KUBECTL, kubectl_json
 
 KRUISE_FILES = [
     "deployment.yaml", "cloneset.yaml", "service.yaml",

@@ -14,7 +14,6 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -144,10 +143,3 @@ def jupyterlab(demo_sandbox, tmp_path_factory) -> Iterator[str]:
                  jupyter_env(demo_sandbox, home), home, f"{url}api/status")
     yield url
     stop(proc)
-
-
-def wait_text(page: Any, selector: str, text: str, timeout: float = 30_000) -> None:  # noqa: F811
-    """Wait until the first element matching ``selector`` contains ``text``."""
-    page.wait_for_function(
-        "([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)",
-        arg=[selector, text], timeout=timeout)

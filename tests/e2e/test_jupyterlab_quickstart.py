@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import wait_text
+from tests.e2e.pages import wait_text
 
 pytestmark = pytest.mark.browser
 

@@ -84,7 +84,9 @@ def bench_front_end(playwright: Any, rows: int) -> dict[str, Any]:
                      "app:service-9", "team:team-4, team:team-5", "", "x"] * 3
             keys = page.evaluate("w => bench.keystrokes(w)", words)
             page.evaluate("() => bench.keystrokes([''])")
-            scroll = page.evaluate("n => bench.scrolls(n)", 40)
+            wheel = page.evaluate("([n, px]) => bench.scrolls(n, px)", [60, 120])
+            page.evaluate("() => { document.querySelector('.rw-scroller').scrollTop = 0; }")
+            jump = page.evaluate("([n, px]) => bench.scrolls(n, px)", [40, 2000])
         finally:
             browser.close()
             server.shutdown()
@@ -97,7 +99,11 @@ def bench_front_end(playwright: Any, rows: int) -> dict[str, Any]:
         "keystroke_ms_p95": round(pct(keys["times"], 95), 1),
         "keystroke_work_ms_p50": round(statistics.median(keys["work"]), 1),
         "keystroke_work_ms_p95": round(pct(keys["work"], 95), 1),
-        "scroll_step_ms_p95": round(pct(scroll["times"], 95), 1),
+        # a wheel notch (120 px) and a jump (2000 px: every row in view is new)
+        "wheel_scroll_to_paint_ms_p50": round(statistics.median(wheel["times"]), 1),
+        "wheel_scroll_work_ms_p95": round(pct(wheel["work"], 95), 1),
+        "jump_scroll_to_paint_ms_p50": round(statistics.median(jump["times"]), 1),
+        "jump_scroll_work_ms_p95": round(pct(jump["work"], 95), 1),
     }
 
 

@@ -22,6 +22,13 @@ const OVERSCAN = 8;
 const FLASH_MS = 1500;
 const CHANGED = COLUMNS.find((c) => c.id === "changed")!;
 
+interface RenderedRow {
+  el: HTMLElement;
+  row: Row;
+  state: string; // cursor|open|favourite|flashing when built
+  index: number; // position it is drawn at
+}
+
 export interface ListEnv {
   now: () => number;
   storage: Storage | null;
@@ -63,7 +70,9 @@ export class ListView {
   private severalClusters = false;
   /** The rows the user sees, in order (after filters and sort). */
   visible: Row[] = [];
-  private rendered = new Map<string, { el: HTMLElement; row: Row; state: string }>();
+  private rendered = new Map<string, RenderedRow>();
+  private viewport = -1; // px; -1: measure again
+  private resizeObserver: ResizeObserver | null = null;
   private cursor: string | null = null;
   private favorites = new Set<string>();
   private syncUrl = false;
@@ -147,7 +156,8 @@ export class ListView {
     this.favoritesBtn.addEventListener("click", () =>
       this.setTrait("favorites_only", !model.get("favorites_only")));
     helpBtn.addEventListener("click", () => this.toggleHelp());
-    this.scroller.addEventListener("scroll", () => this.schedule(true));
+    // Scroll events already come once per frame: draw the rows in view at once.
+    this.scroller.addEventListener("scroll", () => (this.stale ? this.schedule() : this.renderRows()));
     this.body.addEventListener("click", (e) => this.onBodyClick(e));
 
     this.initFavorites();
@@ -488,15 +498,16 @@ export class ListView {
 
   private renderRows(): void {
     const rh = this.env.rowHeight;
-    this.body.style.height = `${this.visible.length * rh}px`;
-    const viewport = Math.max(0, this.scroller.clientHeight - this.head.offsetHeight);
+    const height = `${this.visible.length * rh}px`;
+    if (this.body.style.height !== height) this.body.style.height = height;
+    const viewport = this.viewportHeight();
     const scrollTop = this.scroller.scrollTop;
     const visibleCount = viewport > 0 ? Math.ceil(viewport / rh) : 20; // 20: no layout (tests)
     const first = Math.max(0, Math.floor(scrollTop / rh) - OVERSCAN);
     const last = Math.min(this.visible.length, Math.floor(scrollTop / rh) + visibleCount + OVERSCAN);
     const now = this.env.now();
     const selected = this.model.get("selected") || "";
-    const keep = new Map<string, { el: HTMLElement; row: Row; state: string }>();
+    const keep = new Map<string, RenderedRow>();
     for (let i = first; i < last; i++) {
       const row = this.visible[i];
       const flashing = (this.store.changedAt(row.key) ?? -Infinity) > now - FLASH_MS;
@@ -506,10 +517,13 @@ export class ListView {
         const el = this.buildRow(row, now, flashing);
         if (entry) entry.el.replaceWith(el);
         else this.body.appendChild(el);
-        entry = { el, row, state };
+        entry = { el, row, state, index: -1 };
       }
-      entry.el.style.transform = `translateY(${i * rh}px)`;
-      entry.el.setAttribute("aria-rowindex", String(i + 2));
+      if (entry.index !== i) { // touch the DOM only where a row moved
+        entry.index = i;
+        entry.el.style.transform = `translateY(${i * rh}px)`;
+        entry.el.setAttribute("aria-rowindex", String(i + 2));
+      }
       keep.set(row.key, entry);
     }
     for (const [key, entry] of this.rendered) if (!keep.has(key)) entry.el.remove();
@@ -520,6 +534,21 @@ export class ListView {
       i++;
     }
     this.rendered = keep;
+  }
+
+  /** Height of the rows' viewport, kept by a ResizeObserver (no layout read per frame). */
+  private viewportHeight(): number {
+    if (this.viewport > 0) return this.viewport;
+    const measured = Math.max(0, this.scroller.clientHeight - this.head.offsetHeight);
+    if (measured > 0 && typeof ResizeObserver !== "undefined") { // 0: hidden, measure again
+      this.viewport = measured;
+      if (!this.resizeObserver) {
+        this.resizeObserver = new ResizeObserver(() => (this.viewport = -1));
+        this.resizeObserver.observe(this.scroller);
+        this.disposers.push(() => this.resizeObserver?.disconnect());
+      }
+    }
+    return measured;
   }
 
   private buildRow(row: Row, now: number, flashing: boolean): HTMLElement {

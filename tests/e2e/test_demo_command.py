@@ -25,6 +25,7 @@ pytestmark = pytest.mark.slow
 
 COMMAND = Path(sys.executable).with_name("rollouts-widgets")
 DEMO_ROLLOUTS = 17  # the demo scenario's inventory
+DEMO_ARGO_ROLLOUTS = 9
 
 
 def free_port() -> int:
@@ -106,6 +107,11 @@ def test_demo_serves_the_dashboard_shares_its_sandbox_and_stops_on_ctrl_c(demo_f
     assert "RolloutsDashboard(cluster=\\u0027sandbox\\u0027, namespace=None)" in page
     assert "Traceback" not in page
     # kubectl or a second notebook joins the same sandbox through the printed kubeconfig.
+    command = demo.wait_line(r"  (kubectl --kubeconfig \S+ get rollouts\.argoproj\.io -A)$")
+    kubectl = subprocess.run([str(COMMAND.with_name("kubectl")), *command.group(1).split()[1:],
+                              "-o", "name"], capture_output=True, text=True, timeout=60)
+    assert kubectl.returncode == 0, kubectl.stderr
+    assert len(kubectl.stdout.split()) == DEMO_ARGO_ROLLOUTS
     with rw.connect(kubeconfig=kubeconfig) as cluster, cluster.store() as store:
         assert store.wait_synced(30)
         assert len(store.views()) == DEMO_ROLLOUTS

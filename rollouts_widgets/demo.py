@@ -93,6 +93,10 @@ def run_demo(args: argparse.Namespace) -> int:
     from rollouts_widgets.sandbox import Sandbox
 
     nbdir = notebooks_dir()
+    if not (nbdir / "dashboard.ipynb").exists():
+        print(f"rollouts-widgets demo: no notebooks at {nbdir} (run it from a checkout)",
+              file=sys.stderr, flush=True)
+        return 2
     server = server_for(args.port, args.lab, nbdir)
     # Ctrl-C stops the demo even when started with SIGINT ignored (`cmd &` in a script), and
     # SIGTERM (a service manager, `kill`) stops it the same way.

@@ -245,6 +245,14 @@ class Fleet:
     def events(self) -> list[RolloutWatchEvent]:
         return sorted((e for c in self for e in c.events()), key=lambda e: e.ts)
 
+    def audit_log(self) -> list[Any]:
+        """Every cluster's audit records, oldest first (what ``rw.actions_frame`` reads)."""
+        return sorted((r for c in self for r in c.audit_log()), key=lambda r: r.ts)
+
+    def set_analysis_source(self, source: Any) -> None:
+        for cluster in self:
+            cluster.set_analysis_source(source)
+
     def close(self) -> None:
         for cluster in self:
             cluster.close()

@@ -192,6 +192,12 @@ def test_a_fleet_spans_clusters(tmp_path):
             assert fleet.get_raw("eu/default/checkout")["metadata"]["name"] == "checkout"
             assert fleet.resolve("us/default/search")[2] == "argo"
             assert fleet["us"].name == "us"
+            # fleet-wide calls: one audit log over both clusters, in time order
+            fleet.pause("eu/default/checkout")
+            fleet.pause("us/default/search")
+            assert [(r.cluster, r.action, r.ok) for r in fleet.audit_log()] == [
+                ("eu", "PAUSE", True), ("us", "PAUSE", True)]
+            assert list(rw.actions_frame(fleet)["cluster"]) == ["eu", "us"]
             for bad in ("default/checkout", "mars/default/checkout"):
                 with pytest.raises(RolloutsError):
                     fleet.get_raw(bad)

@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     sb.add_argument("--kubeconfig", default=None, help="where to write the kubeconfig")
     sb.add_argument("--scenario", default="demo")
     sb.add_argument("--speed", type=float, default=1.0)
+    sb.add_argument("--data-dir", default=None, help="load objects from and save them to DIR")
 
     demo = sub.add_parser("demo", help="sandbox + the Voila dashboard on 127.0.0.1")
     demo.add_argument("--port", type=int, default=8866)

@@ -14,7 +14,7 @@ def serve(args: argparse.Namespace) -> int:
     kubeconfig = args.kubeconfig or str(Path.home() / ".kube" / "rollouts-widgets-sandbox")
     sandbox = Sandbox(
         scenario=args.scenario, speed=args.speed, port=args.port, kubeconfig_path=kubeconfig,
-        data_dir=getattr(args, "data_dir", None),
+        data_dir=args.data_dir,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -258,6 +258,8 @@ class RolloutDetail(RowStreamWidget):
         self._follow: Any = None
         self._follow_key = ""
         self._follow_lock = threading.Lock()
+        self._follow_pending = False
+        self._pending_lock = threading.Lock()
         self._own_store = False
         key = self._key_of(ref) if ref else ""
         if store is None and namespace is None and key:
@@ -332,24 +334,40 @@ class RolloutDetail(RowStreamWidget):
 
     def _start_follow(self) -> None:
         """Watch the shown rollout's related objects (off the caller's thread: it may be the
-        store's delivery thread, and starting watchers lists objects)."""
+        store's delivery thread, and starting watchers lists objects); one thread at a time."""
+        with self._pending_lock:  # not _follow_lock: follow() delivers events to _on_event
+            if self._follow_pending:
+                return
+            self._follow_pending = True
         threading.Thread(target=self._follow_now, name="rw-detail-follow", daemon=True).start()
 
     def _follow_now(self) -> None:
+        handled = ""
+        try:
+            handled = self._follow_current()
+        finally:
+            with self._pending_lock:
+                self._follow_pending = False
+        if self.rollout != handled:
+            self._start_follow()  # the selection changed meanwhile
+
+    def _follow_current(self) -> str:
+        """Follow the selected rollout (closing the previous watch); returns its key."""
         with self._follow_lock:
             key = self.rollout
             if key == self._follow_key or self._closed:
-                return
+                return key
             if self._follow is not None:
                 self._follow.close()
                 self._follow, self._follow_key = None, ""
             if not key or self._source.get(key) is None:
-                return  # followed when the store first shows it
+                return key  # followed when the store first shows it
             try:
                 self._follow = self._source.follow(key)
                 self._follow_key = key
             except RolloutsError as err:
                 log.warning("cannot follow %s: %s", key, err)
+            return key
 
     # -- the row --------------------------------------------------------------------------------
 

@@ -238,3 +238,40 @@ def dash_page(shared_page, request) -> Iterator[Any]:
     yield shared_page
     keep_on_failure(shared_page, request, failed_before)
     shared_page.keyboard.press("Escape")  # close a dialog a failed test left open
+
+
+def start_lab(sandbox: rw.Sandbox, home: Path) -> tuple[Any, str]:
+    """JupyterLab (no token, 127.0.0.1) on a copy of the detail notebook; Jupyter's own
+    directories in ``home``. Returns (process, URL of the notebook)."""
+    root = home / "notebooks"
+    root.mkdir()
+    (root / NOTEBOOK.name).write_bytes(NOTEBOOK.read_bytes())
+    env = {
+        **os.environ,
+        "ROLLOUTS_WIDGETS_KUBECONFIG": sandbox.kubeconfig_path,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "IPYTHONDIR": str(home / "ipython"),
+    }
+    port = free_port()
+    log = (home / "lab.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+         f"--port={port}", "--ServerApp.port_retries=0", "--ServerApp.token=",
+         "--ServerApp.password=", "--expose-app-in-browser", f"--ServerApp.root_dir={root}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
+    )
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}api", timeout=2).close()
+            break
+        except OSError as err:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"jupyter lab did not start: {(home / 'lab.log').read_text()}") \
+                    from err
+            time.sleep(0.2)
+    proc.log_file = log
+    return proc, f"{base}lab/tree/{NOTEBOOK.name}"

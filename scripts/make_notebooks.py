@@ -139,11 +139,13 @@ def runbook_promote() -> list:
             'pods[["name", "state", "ready", "restarts", "revision", "images"]]'
         ),
         code(
+            "# The new version's pods: all ready, none restarting; and no failed measurement.\n"
+            'canary = pods[pods["revision"] == view.canary_revision]\n'
+            'unhealthy = canary[~canary["ready"] | (canary["restarts"] > 0)]\n'
             "analysis = rw.analysis_frame(cluster, REF)\n"
-            'unhealthy = pods[~pods["ready"] | (pods["restarts"] > 0)]\n'
             'failed_checks = analysis[analysis["phase"].isin(["Failed", "Error"])]\n'
-            "checks_pass = unhealthy.empty and failed_checks.empty\n"
-            "checks_pass, len(pods), len(analysis)"
+            "checks_pass = not canary.empty and unhealthy.empty and failed_checks.empty\n"
+            "checks_pass, len(canary), len(unhealthy), len(failed_checks)"
         ),
         new_markdown_cell("## 4. Finish: promote fully, or abort"),
         code(
@@ -245,6 +247,8 @@ NOTEBOOK_CELLS = {
 
 
 def build(cells: list) -> nbformat.NotebookNode:
+    for number, cell in enumerate(cells):
+        cell.id = f"cell-{number}"  # stable ids: a regenerated notebook diffs only where it changed
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -259,6 +263,7 @@ def keep_checked_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # run times: noise in a diff
         if cell.cell_type != "code":
             continue
         if not cell.source.startswith(CHECK):

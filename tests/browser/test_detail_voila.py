@@ -75,6 +75,13 @@ def confirm(page: Any, label: str) -> str:  # noqa: F811
     return text
 
 
+def ok_toast(page: Any, title: str) -> str:  # noqa: F811
+    """The text of the success toast (role="status") titled ``title``, once it shows."""
+    toast = page.locator('.rw-toast[role="status"]', has_text=title).last
+    toast.wait_for()
+    return toast.inner_text()
+
+
 def container_image(page: Any, name: str) -> str:  # noqa: F811
     return page.eval_on_selector(
         f'.rw-containers tr[data-container="{name}"] td.rw-mono', "e => e.textContent")
@@ -144,9 +151,7 @@ def test_promote_asks_then_the_step_advances(dash_page, voila, browser_scene):  
     text = confirm(page, "PROMOTE")
     assert "Approves step 1 of 3 (Traffic: 20%, Replicas: 20%, Pause)." in text
     assert "It moves on to step 2 of 3." in text
-    toast = page.locator('.rw-toast[role="status"]')
-    toast.wait_for()
-    assert "PROMOTE: OK" in toast.inner_text()
+    ok_toast(page, "PROMOTE: OK")
     settle(browser_scene, seconds=3, times=3)  # less than step 2's 30 s pause
     page.wait_for_function(
         """() => { const s = Array.from(document.querySelectorAll(
@@ -164,7 +169,7 @@ def test_promote_full_differs_visibly_from_promote(dash_page, voila, browser_sce
     action(detail, "PROMOTE-FULL").click()
     text = confirm(page, "PROMOTE-FULL")
     assert "Skips every remaining step (from step 2 to 6)" in text
-    page.locator('.rw-toast[role="status"]').wait_for()
+    ok_toast(page, "PROMOTE-FULL: OK")
     settle(browser_scene, seconds=5, times=6)
     # PROMOTE moved catalog one step; PROMOTE-FULL finished checkout outright.
     wait_states(page, ["done"] * 6)
@@ -181,7 +186,7 @@ def test_rollback_on_a_deployment_brings_the_stable_revision_back(dash_page, voi
     stable.get_by_role("button", name="ROLLBACK").click()
     text = confirm(page, "ROLLBACK")
     assert "Roll back platform/config-service to revision 1?" in text
-    page.locator('.rw-toast[role="status"]').wait_for()
+    assert "rolled back Deployment config-service" in ok_toast(page, "ROLLBACK: OK")
     settle(browser_scene, seconds=5, times=6)
     detail.locator(".rw-status", has_text="Healthy").wait_for(timeout=20_000)
     page.wait_for_function(
@@ -203,7 +208,7 @@ def test_an_image_edit_is_validated_then_applied(dash_page, voila):  # noqa: F81
     field.fill("ghcr.io/acme/billing:2.3.0")
     detail.get_by_role("button", name="Apply").click()
     assert "ghcr.io/acme/billing:2.3.0" in confirm(page, "SET IMAGE")
-    page.locator('.rw-toast[role="status"]').wait_for()
+    ok_toast(page, "SET-IMAGE: OK")
     page.wait_for_function(
         """() => document.querySelector('.rw-containers tr[data-container="billing"] td.rw-mono')
              ?.textContent === 'ghcr.io/acme/billing:2.3.0'""", timeout=20_000)

@@ -1,8 +1,9 @@
 """The shared live cache behind every widget: raw rollouts, their views, and an event log.
 
 A ``Store`` listens to the shared watchers of one or more clusters (one per rollout resource
-and namespace) and keeps, keyed by (cluster, namespace, name), each rollout's raw object and
-its ``RolloutView``. Subscribers get a snapshot, then upsert/delete/error/heartbeat events.
+and namespace) and keeps, keyed by (cluster, namespace, name), each rollout's raw object
+(packed, as the watcher caches it; ``raw()`` unpacks a fresh copy) and its ``RolloutView``.
+Subscribers get a snapshot, then upsert/delete/error/heartbeat events.
 
 Threads and locks. Watcher threads call ``on_*`` under their own lock; the store then takes
 its data lock only to update its maps and queue events (never user code). Queued events are
@@ -31,7 +32,14 @@ from rollouts_widgets.model.rollout import rollout_view
 from rollouts_widgets.model.view import RolloutView
 from rollouts_widgets.watch.related import related_gvrs, select_related
 from rollouts_widgets.watch.settings import WatchSettings
-from rollouts_widgets.watch.watcher import Change, Mode, Watcher, object_key, resource_version
+from rollouts_widgets.watch.watcher import (
+    Change,
+    Mode,
+    Watcher,
+    object_key,
+    resource_version,
+    unpack,
+)
 
 if TYPE_CHECKING:
     from rollouts_widgets.cluster import Cluster
@@ -130,7 +138,7 @@ class Store:
         self._clock = self.settings.clock
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._raw: dict[Key, dict[str, Any]] = {}
+        self._raw: dict[Key, bytes] = {}  # packed (watch.watcher.pack), shared with the watcher
         self._views: dict[Key, RolloutView] = {}
         self._malformed_seen: dict[Key, str] = {}
         self._log: deque[RolloutWatchEvent] = deque(maxlen=self.settings.event_log_size)
@@ -208,9 +216,12 @@ class Store:
             return self._views.get(key) if key else None
 
     def raw(self, ref: Any) -> dict[str, Any] | None:
+        """A fresh copy of the cached raw object, as watched (without managedFields and
+        kubectl's last-applied annotation); ``cluster.get_raw(ref)`` reads the server."""
         with self._lock:
             key = self._find(ref)
-            return self._raw.get(key) if key else None
+            packed = self._raw.get(key) if key else None
+        return unpack(packed) if packed is not None else None
 
     def events(self) -> list[RolloutWatchEvent]:
         """The bounded event log (oldest first): upserts with ``previous``, deletes, errors,
@@ -312,15 +323,16 @@ class Store:
         # The model is pure and the slow part: build views before taking the data lock, so
         # readers (views(), get()) are not held up by a large first list.
         views = [
-            None if change == "DELETED" else rollout_view(obj, None, cluster=watcher.cluster)
-            for change, obj in (changes if rollouts else ())
+            None if change.type == "DELETED"
+            else rollout_view(change.object, None, cluster=watcher.cluster)
+            for change in (changes if rollouts else ())
         ]
         with self._lock:
             if self._closed:
                 return
             if rollouts:
-                for (change, obj), view in zip(changes, views):
-                    self._apply_rollout(watcher.cluster, change, obj, view, logged=not initial)
+                for change, view in zip(changes, views):
+                    self._apply_rollout(watcher.cluster, change, view, logged=not initial)
             else:
                 self._apply_related(watcher, changes)
             self._changed.notify_all()
@@ -370,23 +382,23 @@ class Store:
     def _apply_rollout(
         self,
         cluster: str,
-        change: str,
-        obj: dict[str, Any],
+        change: Change,
         view: RolloutView | None,
         logged: bool,
     ) -> None:
+        obj = change.object
         ns, name = object_key(obj) or ("", "")
         key = (cluster, ns, name)
         now = self._clock.now()
         rv = resource_version(obj)
-        if change == "DELETED":
+        if change.type == "DELETED":
             self._raw.pop(key, None)
             self._malformed_seen.pop(key, None)
             previous = self._views.pop(key, None)
             if previous is not None:
                 self._emit(RolloutWatchEvent("delete", now, cluster, ns, name, rv, previous))
             return
-        self._raw[key] = obj
+        self._raw[key] = change.packed
         self._upsert(key, obj, now, logged=logged, view=view)
 
     def _upsert(
@@ -434,7 +446,7 @@ class Store:
         if (watcher.cluster, watcher.namespace or "", watcher.gvr) not in self._related_watchers:
             return  # released a moment ago: a late batch must not refill the cache
         cache = self._related.setdefault((watcher.cluster, watcher.namespace or ""), {})
-        for change, obj in changes:
+        for change, obj, _ in changes:
             name = (object_key(obj) or ("", ""))[1]
             if change == "DELETED":
                 cache.pop((watcher.gvr, name), None)
@@ -447,9 +459,10 @@ class Store:
         cache = self._related.get((cluster, namespace), {})
         now = self._clock.now()
         for key in [k for k in self._followed if k[0] == cluster and k[1] == namespace]:
-            obj = self._raw.get(key)
-            if obj is None:
+            packed = self._raw.get(key)
+            if packed is None:
                 continue
+            obj = unpack(packed)
             if _fingerprint(select_related(obj, cache.values())) != self._selection.get(key):
                 self._upsert(key, obj, now, message="related objects changed")
 
@@ -478,7 +491,7 @@ class Store:
         key = self.key_of(ref)
         cluster = self.clusters[key[0]]
         with self._lock:
-            obj = self._raw[key]
+            obj = unpack(self._raw[key])
         gvrs = related_gvrs(obj, cluster.discovery)
         handle = FollowHandle(self, key, gvrs)
         with self._follow_lock:
@@ -541,7 +554,7 @@ class Store:
             ]
             if key in self._followed and watchers and all(w.synced for w in watchers):
                 cache = self._related.get(key[:2], {})
-                return select_related(self._raw[key], cache.values())
+                return select_related(unpack(self._raw[key]), cache.values())
         return self.clusters[key[0]].related(f"{key[1]}/{key[2]}")
 
     def revisions(self, ref: Any) -> list[Any]:
@@ -557,7 +570,7 @@ class Store:
     def _raw_or_fail(self, ref: Any) -> dict[str, Any]:
         key = self.key_of(ref)
         with self._lock:
-            return self._raw[key]
+            return unpack(self._raw[key])
 
     # -- heartbeats and closing ------------------------------------------------------------
     def _beat(self) -> None:

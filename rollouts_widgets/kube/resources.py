@@ -93,10 +93,12 @@ def workload_gvr(api_version: str, kind: str) -> GVR:
         ) from None
 
 
-# Thousands of cached objects repeat the same keys and short values ("status", "apps/v1",
-# "Progressing", label values...). Sharing one string object for each halves the memory of
-# the watch cache for a modest decoding cost. The value table is bounded: it starts over
-# when full, so unique values (uids, timestamps) cannot make it grow without limit.
+# Objects kept as dicts repeat the same keys and short values ("status", "apps/v1",
+# "Progressing", label values...). Sharing one string object for each halves their memory
+# for a decoding cost (a Python hook per object: about twice json.loads' time). The value
+# table is bounded: it starts over when full, so unique values (uids, timestamps) cannot make
+# it grow without limit. Watch lines and list pages skip it: the watchers keep their objects
+# packed (watch.watcher.pack), where shared strings would save nothing.
 _SHARED_LIMIT = 50_000
 _shared: dict[str, str] = {}
 
@@ -117,8 +119,10 @@ def _share_strings(
 _DECODER = json.JSONDecoder(object_pairs_hook=_share_strings)
 
 
-def decode_json(data: bytes | str) -> Any:
-    """``json.loads`` with shared strings (see above)."""
+def decode_json(data: bytes | str, *, share_strings: bool = True) -> Any:
+    """``json.loads``, with shared strings (see above) unless ``share_strings`` is False."""
+    if not share_strings:
+        return json.loads(data)
     return _DECODER.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
 
 
@@ -161,8 +165,10 @@ class ResourceClient:
         content_type: str | None = None,
         timeout: float | tuple[float, float] | None = None,
         stream: bool = False,
+        share_strings: bool = True,
     ) -> Any:
-        """One HTTP call. Returns the decoded JSON, or the raw urllib3 response if ``stream``."""
+        """One HTTP call. Returns the decoded JSON (``decode_json``), or the raw urllib3
+        response if ``stream``."""
         headers = {"Accept": "application/json"}
         if content_type:
             headers["Content-Type"] = content_type
@@ -188,7 +194,7 @@ class ResourceClient:
         except (ApiException, Urllib3Error, OSError) as exc:
             raise api_error(exc, f"{method} {path}") from exc
         try:
-            return decode_json(data) if data else {}
+            return decode_json(data, share_strings=share_strings) if data else {}
         except ValueError as exc:
             raise RolloutsError(
                 errors.API_ERROR, f"{method} {path}: the server's answer is not JSON"
@@ -242,7 +248,8 @@ class ResourceClient:
                 "limit": page_size,
                 "continue": token,
             }
-            page = self.request("GET", gvr.path(namespace), query=query, timeout=timeout)
+            page = self.request("GET", gvr.path(namespace), query=query, timeout=timeout,
+                                share_strings=False)  # the watchers pack the items
             kind = str(page.get("kind") or "").removesuffix("List")
             for item in page.get("items") or []:
                 if isinstance(item, dict):
@@ -388,7 +395,7 @@ class WatchStream:
 
 def _decode_event(line: bytes) -> dict[str, Any]:
     try:
-        event = decode_json(line)
+        event = decode_json(line, share_strings=False)  # the watcher packs the object
     except ValueError:
         # A torn or garbage line: surface it as an ERROR event; the watcher decides.
         return {

@@ -27,7 +27,7 @@ from rollouts_widgets.model.parse import (
     text,
     timestamp,
 )
-from rollouts_widgets.model.steps import MAX_STEPS, StepSpec, argo_step, current_label, step_views
+from rollouts_widgets.model.steps import MAX_STEPS, StepSpec, argo_plan, current_label
 from rollouts_widgets.model.view import RolloutView, Status, StepState
 
 API_GROUP = "argoproj.io"
@@ -50,7 +50,8 @@ def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str)
     if len(raw_steps) > MAX_STEPS:
         raise Malformed(f"spec.strategy.canary.steps has {len(raw_steps)} steps "
                         f"(at most {MAX_STEPS} are supported)")
-    specs = [argo_step(step) for step in raw_steps]
+    steps_plan = argo_plan(raw_steps)
+    specs = steps_plan.specs
     ref = require(spec, ("workloadRef",), dict, "spec.workloadRef")
     require(spec, ("template",), dict, "spec.template")
     require(spec, ("replicas",), int, "spec.replicas")
@@ -85,7 +86,7 @@ def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str)
         attention = message or "paused"
 
     state, note, paused_until = _step_state(spec, status, current, blue_green)
-    steps = step_views(specs, index, complete=complete, state=state)
+    steps = steps_plan.views(index, complete=complete, state=state)
     workload = find_workload(related, ref, ident["namespace"]) if ref else None
     template = get(workload, "spec", "template") if ref else spec.get("template")
     desired = integer(spec, "replicas")
@@ -221,7 +222,7 @@ def _step_state(spec: dict[str, Any], status: dict[str, Any], current: StepSpec 
     return "current", "", None
 
 
-def _weights(canary: dict[str, Any], status: dict[str, Any], specs: list[StepSpec],
+def _weights(canary: dict[str, Any], status: dict[str, Any], specs: tuple[StepSpec, ...],
              index: int | None, complete: bool, related: list[dict[str, Any]],
              ident: dict[str, Any]) -> tuple[int, int | None]:
     """Set and actual canary weight, as ``kubectl argo rollouts get`` computes them: with no

@@ -29,13 +29,7 @@ from rollouts_widgets.model.parse import (
     text,
     timestamp,
 )
-from rollouts_widgets.model.steps import (
-    MAX_STEPS,
-    StepSpec,
-    current_label,
-    kruise_step,
-    step_views,
-)
+from rollouts_widgets.model.steps import MAX_STEPS, StepSpec, current_label, kruise_plan
 from rollouts_widgets.model.view import RolloutView, Status, StepState
 
 API_GROUP = "rollouts.kruise.io"
@@ -72,8 +66,8 @@ def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str)
     if len(raw_steps) > MAX_STEPS:
         raise Malformed(f"spec.strategy.{plan_key}.steps has {len(raw_steps)} steps "
                         f"(at most {MAX_STEPS} are supported)")
-    specs = [kruise_step(s, last=i == len(raw_steps) - 1, v1alpha1=v1alpha1)
-             for i, s in enumerate(raw_steps)]
+    steps_plan = kruise_plan(raw_steps, v1alpha1=v1alpha1)
+    specs = steps_plan.specs
 
     ref_path = ("objectRef", "workloadRef") if v1alpha1 else ("workloadRef",)
     ref = require(spec, ref_path, dict, "spec." + ".".join(ref_path)) or {}
@@ -104,7 +98,7 @@ def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str)
     current = specs[index - 1] if index is not None else None
 
     verdict = _verdict(obj, status, release, conditions, current, index, count, related, workload)
-    steps = step_views(specs, index, complete=complete, state=verdict.step_state)
+    steps = steps_plan.views(index, complete=complete, state=verdict.step_state)
     in_release = index is not None and not complete
 
     desired = integer(workload, "spec", "replicas")
@@ -235,7 +229,7 @@ def _failure(namespace: str, release: dict[str, Any], related: list[dict[str, An
     return ""
 
 
-def _weights(specs: list[StepSpec], index: int | None, complete: bool, in_release: bool,
+def _weights(specs: tuple[StepSpec, ...], index: int | None, complete: bool, in_release: bool,
              canary: int | None, desired: int | None) -> tuple[int | None, int | None]:
     """Set weight: the traffic of the current step (the last one set at or before it); 100 once
     complete; None without traffic steps. Actual: new-revision replicas (canaryReplicas, or

@@ -28,9 +28,17 @@ def bound(value: str, limit: int = MAX_TEXT) -> str:
     return value[: limit - 1] + _ELLIPSIS
 
 
+_MISSING = object()
+
+
 def get(obj: Any, *path: str | int) -> Any:
     """The value at ``path`` inside nested dicts/lists, or None when any step is missing."""
     for key in path:
+        if obj.__class__ is dict and key.__class__ is str:  # the usual case, without ABC checks
+            obj = obj.get(key, _MISSING)
+            if obj is _MISSING:
+                return None
+            continue
         if isinstance(key, int):
             if not isinstance(obj, list) or not -len(obj) <= key < len(obj):
                 return None
@@ -121,10 +129,25 @@ _RFC3339 = re.compile(
 )
 
 
+_times: dict[str, datetime | None] = {}
+MAX_TIMES = 4096  # parsed timestamps remembered (see timestamp)
+
+
 def timestamp(value: Any) -> datetime | None:
     """An RFC 3339 timestamp as an aware UTC datetime; None when missing or unparseable."""
     if not isinstance(value, str) or len(value) > 64:
         return None
+    # Objects repeat the same few timestamps (creation, conditions) on every update: parse
+    # each string once. Bounded: the table starts over when full.
+    when = _times.get(value, _MISSING)
+    if when is _MISSING:
+        if len(_times) >= MAX_TIMES:
+            _times.clear()
+        when = _times[value] = _parse_timestamp(value)
+    return when
+
+
+def _parse_timestamp(value: str) -> datetime | None:
     match = _RFC3339.match(value.strip())
     if not match:
         return None

@@ -6,7 +6,9 @@ A step is raw JSON from the rollout spec. Labels follow what each project's own 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import marshal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from rollouts_widgets.model.parse import (
@@ -24,9 +26,10 @@ from rollouts_widgets.model.view import StepState, StepView
 
 MAX_LABEL = 200
 MAX_STEPS = 100  # Kruise allows 50; more than this is a hostile or broken object
+MAX_PLANS = 1024  # distinct step lists remembered (see Plan)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepSpec:
     """One step as the model reads it: what it does and whether/how long it pauses."""
 
@@ -188,11 +191,70 @@ def argo_step(step: Any) -> StepSpec:
     return _unknown(step)
 
 
+# --- plans: the steps of a spec, read once -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The steps of one spec. Thousands of rollouts share a few step lists, and a rollout's
+    steps rarely change between its updates: a Plan is read once per distinct list and its
+    StepView tuples are built once per (current step, complete, state)."""
+
+    specs: tuple[StepSpec, ...]
+    _views: dict[tuple[int | None, bool, str], tuple[StepView, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def views(self, current: int | None, *, complete: bool,
+              state: StepState = "current") -> tuple[StepView, ...]:
+        """``step_views`` of the plan's steps (the same tuple for the same arguments)."""
+        key = (current, complete, state)
+        views = self._views.get(key)
+        if views is None:
+            views = self._views[key] = step_views(self.specs, current, complete=complete,
+                                                  state=state)
+        return views
+
+
+_plans: dict[tuple[str, bytes], Plan] = {}
+
+
+def _plan(reader: str, raw_steps: Sequence[Any],
+          read: Callable[[Sequence[Any]], tuple[StepSpec, ...]]) -> Plan:
+    """The Plan of ``raw_steps``, remembered by their marshal bytes: marshal tags every type,
+    so equal bytes mean equal steps (objects it cannot pack are read every time). A shared
+    Plan reads a private copy of the steps, so no caller's later edits can reach it."""
+    try:
+        packed = marshal.dumps(raw_steps)
+    except ValueError:
+        return Plan(read(raw_steps))
+    plan = _plans.get((reader, packed))
+    if plan is None:
+        if len(_plans) >= MAX_PLANS:
+            _plans.clear()  # bounded: hostile variety starts the table over
+        plan = _plans[(reader, packed)] = Plan(read(marshal.loads(packed)))
+    return plan
+
+
+def kruise_plan(raw_steps: Sequence[Any], *, v1alpha1: bool) -> Plan:
+    """The Plan of a Kruise step list (``kruise_step`` of each step)."""
+    def read(steps: Sequence[Any]) -> tuple[StepSpec, ...]:
+        return tuple(kruise_step(s, last=i == len(steps) - 1, v1alpha1=v1alpha1)
+                     for i, s in enumerate(steps))
+
+    return _plan("kruise/v1alpha1" if v1alpha1 else "kruise", raw_steps, read)
+
+
+def argo_plan(raw_steps: Sequence[Any]) -> Plan:
+    """The Plan of an Argo canary step list (``argo_step`` of each step)."""
+    return _plan("argo", raw_steps, lambda steps: tuple(argo_step(s) for s in steps))
+
+
 # --- states ---------------------------------------------------------------------------------
 
 
 def step_views(
-    specs: list[StepSpec], current: int | None, *, complete: bool, state: StepState = "current"
+    specs: Sequence[StepSpec], current: int | None, *, complete: bool, state: StepState = "current"
 ) -> tuple[StepView, ...]:
     """StepViews with states: before ``current`` (1-based) done, ``current`` in ``state``,
     after it pending; everything done when ``complete``; all pending without a current step."""

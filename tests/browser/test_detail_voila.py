@@ -106,6 +106,15 @@ def test_select_a_rollout_and_see_its_steps(dash_page, voila):  # noqa: F811
     assert page.errors == []
 
 
+def test_the_selection_is_in_the_url_and_comes_back_on_load(page, voila):  # noqa: F811
+    open_rollout(page, voila, "payments/ledger")
+    page.wait_for_function("() => location.search.includes('selected=sandbox%2Fpayments%2Fledger')")
+    page.reload()  # a new kernel: the list reads the selection back, the panel opens it
+    page.wait_for_function(
+        "() => document.querySelector('.rw-detail h2.rw-title')?.textContent === 'ledger'",
+        timeout=60_000)
+
+
 def test_rollback_is_disabled_for_a_cloneset_with_its_tooltip(dash_page, voila):  # noqa: F811
     page = dash_page  # noqa: F811  (one dashboard page for these tests)
     detail = open_rollout(page, voila, "payments/ledger")

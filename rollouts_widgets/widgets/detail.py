@@ -52,6 +52,10 @@ BAR_ACTIONS: tuple[str, ...] = (
     planner.ENABLE, planner.PROMOTE, planner.PROMOTE_FULL, planner.ABORT,
 )  # fmt: skip
 WRITES = frozenset({*BAR_ACTIONS, planner.ROLLBACK, planner.SET_IMAGE})
+EMPTY_DETAIL: dict[str, Any] = {
+    "error": "", "revisions": [], "containers": [], "events": [], "traffic_routing": "",
+    "restarted_at": "", "progress": "", "actions": [], "timeline": [],
+}
 MAX_EVENTS = 50
 MAX_TIMELINE = 500
 MAX_RAW_STEP = 4000  # JSON characters of one step's raw spec shown in the panel
@@ -378,7 +382,11 @@ class RolloutDetail(RowStreamWidget):
     def row(self, view: RolloutView) -> dict[str, Any]:
         row = view.to_row()
         row["steps"] = [_step(s) for s in view.steps]
-        row["detail"] = self.detail(view)
+        try:
+            row["detail"] = self.detail(view)
+        except Exception as exc:  # a bug must not stop the stream (or the answers behind it)
+            log.exception("detail of %s failed", view.key)
+            row["detail"] = {**EMPTY_DETAIL, "error": f"{type(exc).__name__}: {exc}"[:500]}
         return row
 
     def detail(self, view: RolloutView) -> dict[str, Any]:

@@ -365,3 +365,18 @@ def test_timeline_keeps_changes_only():
     points = timeline(events, "c/ns/r")
     assert [(p["ts"], p["step"], p["weight"]) for p in points] == [
         ("2026-01-01T12:00:00Z", 1, 10), ("2026-01-01T12:00:03Z", 2, 50)]
+
+
+def test_a_failing_detail_still_streams_the_row_and_answers(panel, monkeypatch):
+    import rollouts_widgets.widgets.detail as detail_module
+
+    def broken(*_args: Any) -> list[Any]:
+        raise ValueError("boom <b>")
+
+    monkeypatch.setattr(detail_module, "related_revisions", broken)
+    _widget, wire = panel("shop/cs")
+    row = wire.wait_row(lambda r: r["name"] == "cs")
+    assert row["detail"]["error"] == "ValueError: boom <b>"
+    assert row["detail"]["revisions"] == [] and row["steps"]
+    answer = wire.request("analysis", {"key": key("cs")})
+    assert answer["ok"] is True

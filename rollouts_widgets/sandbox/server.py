@@ -311,7 +311,8 @@ class SandboxServer:
         except RolloutsError as err:
             body = err.status or status_body(500, "InternalError", err.message)
             self._send_error(req, body)
-        except (TimeoutError, BrokenPipeError, ConnectionResetError):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError, ssl.SSLEOFError):
+            # the client went away (or the refuse_connections fault cut it off): not an error
             req.close_connection = True
         except Exception:
             log.exception("sandbox: unexpected error on %s %s", req.command, req.path)

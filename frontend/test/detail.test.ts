@@ -294,7 +294,7 @@ describe("analysis dialog", () => {
     expect(dialog.querySelector('[data-run="api-1"]')!.textContent).toContain("2m");
     (Array.from(dialog.querySelectorAll('[role="tab"]'))[1] as HTMLButtonElement).click();
     const entry = dialog.querySelector('[data-metric="success-rate"]')!;
-    expect(entry.querySelectorAll("circle")).toHaveLength(2);
+    expect(entry.querySelectorAll("circle.rw-m-successful")).toHaveLength(2);
     expect(entry.querySelector("line.rw-cond-success")).not.toBeNull();
     expect(entry.querySelectorAll(".rw-measurements tbody tr")).toHaveLength(2);
   });

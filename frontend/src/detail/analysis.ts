@@ -45,8 +45,13 @@ function summaryTab(s: AnalysisSummary, now: number): HTMLElement {
 
 function metricEntry(m: Metric): HTMLElement {
   const points = m.measurements
-    .map((x) => ({ t: Date.parse(x.finished_at ?? x.started_at ?? ""), v: numeric(x.value) }))
-    .filter((p): p is { t: number; v: number } => !Number.isNaN(p.t) && p.v !== null);
+    .map((x) => ({
+      t: Date.parse(x.finished_at ?? x.started_at ?? ""),
+      v: numeric(x.value),
+      cls: `rw-m-${(x.phase || "pending").toLowerCase()}`,
+      note: x.phase,
+    }))
+    .filter((p): p is { t: number; v: number; cls: string; note: string } => !Number.isNaN(p.t) && p.v !== null);
   const lines = [];
   const ok = threshold(m.success_condition);
   if (ok) lines.push({ value: ok.value, cls: "rw-cond-success", label: `success ${ok.op} ${ok.value}` });

@@ -6,6 +6,8 @@ const NS = "http://www.w3.org/2000/svg";
 export interface Point {
   t: number; // ms since epoch
   v: number;
+  cls?: string; // class of this point's dot (e.g. a measurement's phase)
+  note?: string; // added to the dot's tooltip
 }
 
 export interface Series {
@@ -123,9 +125,9 @@ export function lineChart(series: Series[], opts: ChartOptions): SVGSVGElement {
     if (s.step) coords.push(`${x(t1)},${y(pts[pts.length - 1].v)}`); // held until the end
     root.appendChild(svg("polyline", { points: coords.join(" "), class: `rw-line ${s.cls}`, fill: "none" }));
     for (const p of pts) {
-      const dot = svg("circle", { cx: x(p.t), cy: y(p.v), r: 2.2, class: `rw-dot ${s.cls}` });
+      const dot = svg("circle", { cx: x(p.t), cy: y(p.v), r: p.cls ? 3 : 2.2, class: `rw-dot ${s.cls} ${p.cls ?? ""}` });
       const tip = svg("title", {});
-      tip.textContent = `${s.label}: ${p.v} at ${new Date(p.t).toISOString()}`;
+      tip.textContent = `${s.label}: ${p.v} at ${new Date(p.t).toISOString()}${p.note ? ` (${p.note})` : ""}`;
       dot.appendChild(tip);
       root.appendChild(dot);
     }

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-BUNDLE = Path("rollouts_widgets/widgets/static/widget.js")
+STATIC = Path("rollouts_widgets/widgets/static")
+ENTRIES = Path("frontend/src/entries")
 
 
 class CustomBuildHook(BuildHookInterface):
@@ -20,13 +21,19 @@ class CustomBuildHook(BuildHookInterface):
         if self.target_name != "wheel" or version == "editable":
             return
         root = Path(self.root)
-        bundle = root / BUNDLE
         frontend = root / "frontend"
-        if not bundle.exists() and (frontend / "package.json").exists():
+        # One bundle per entry point (list.js, detail.js, ...).
+        bundles = [root / STATIC / f"{e.stem}.js" for e in sorted((root / ENTRIES).glob("*.ts"))]
+        missing = [b for b in bundles if not b.exists()]
+        if missing and (frontend / "package.json").exists():
             npm = shutil.which("npm")
             if npm is None:
                 raise RuntimeError("front-end bundle missing and npm not found to build it")
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=frontend, check=True)
             subprocess.run([npm, "run", "build"], cwd=frontend, check=True)
-        if not bundle.exists():
-            raise RuntimeError(f"the wheel must carry the front-end bundle: {BUNDLE} is missing")
+        missing = [b.name for b in bundles if not b.exists()]
+        if not bundles or missing:
+            raise RuntimeError(
+                f"the wheel must carry the front-end bundles; missing in {STATIC}: "
+                f"{', '.join(missing) or 'no entries found under ' + str(ENTRIES)}"
+            )

@@ -6,7 +6,6 @@
 import { h, replaceChildren } from "../common/dom";
 import { ratio, shortDuration, since } from "../common/format";
 import { ProtocolClient, type Model, type Response } from "../common/protocol";
-import type { Row } from "../common/row";
 import { RowStore } from "../common/rowstore";
 import { renderAnalysis } from "./analysis";
 import { lineChart } from "./charts";
@@ -594,4 +593,3 @@ function resultMessage(result: unknown): string {
   return "";
 }
 
-export type { Row };

@@ -75,7 +75,7 @@ export interface Detail {
   timeline: TimelinePoint[];
 }
 
-export interface DetailRow extends Omit<Row, never> {
+export interface DetailRow extends Row {
   steps: Step[];
   detail: Detail;
 }

@@ -136,7 +136,11 @@ def browser_scene() -> Iterator[rw.Sandbox]:
     sb.stop()
 
 
-def start_voila(sandbox: rw.Sandbox, home: Path, env_extra: dict[str, str]) -> tuple[Any, str]:
+def start_server(sandbox: rw.Sandbox, home: Path, args: list[str], ready_path: str,
+                 env_extra: dict[str, str] | None = None) -> tuple[Any, str]:
+    """Start ``python -m <args>`` (Voila or JupyterLab) on a free port of 127.0.0.1, with the
+    sandbox's kubeconfig in ROLLOUTS_WIDGETS_KUBECONFIG and Jupyter's own directories in
+    ``home``; wait until ``ready_path`` answers. Returns (process, base URL)."""
     env = {
         **os.environ,
         "ROLLOUTS_WIDGETS_KUBECONFIG": sandbox.kubeconfig_path,
@@ -144,31 +148,36 @@ def start_voila(sandbox: rw.Sandbox, home: Path, env_extra: dict[str, str]) -> t
         "JUPYTER_DATA_DIR": str(home / "data"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "IPYTHONDIR": str(home / "ipython"),
-        **env_extra,
+        **(env_extra or {}),
     }
     port = free_port()
-    log = (home / "voila.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--VoilaConfiguration.allow_theme_override=YES"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
-    )
+    log_path = home / f"{args[0]}.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen([sys.executable, "-m", *args, "--no-browser", f"--port={port}"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home)
+    proc.log_file = log
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:  # readiness: a static file answers (GET / would start a kernel)
+    deadline = time.monotonic() + 90
+    while True:
         try:
-            urllib.request.urlopen(f"{url}voila/static/voila.js", timeout=2).close()
-            break
+            urllib.request.urlopen(url + ready_path, timeout=2).close()
+            return proc, url
         except OSError as err:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"voila did not start: {(home / 'voila.log').read_text()}") \
-                    from err
+                stop_voila(proc)
+                raise RuntimeError(f"{args[0]} did not start: {log_path.read_text()}") from err
             time.sleep(0.1)
-    proc.log_file = log
-    return proc, url
+
+
+def start_voila(sandbox: rw.Sandbox, home: Path, env_extra: dict[str, str]) -> tuple[Any, str]:
+    """Voila on the detail notebook (ready once a static file answers: GET / starts a kernel)."""
+    return start_server(sandbox, home, ["voila", str(NOTEBOOK), "--Voila.ip=127.0.0.1",
+                                        "--VoilaConfiguration.allow_theme_override=YES"],
+                        "voila/static/voila.js", env_extra)
 
 
 def stop_voila(proc: Any) -> None:
+    """Stop a server from ``start_server`` (Voila or JupyterLab)."""
     proc.terminate()
     proc.wait(10)
     proc.log_file.close()
@@ -241,37 +250,13 @@ def dash_page(shared_page, request) -> Iterator[Any]:
 
 
 def start_lab(sandbox: rw.Sandbox, home: Path) -> tuple[Any, str]:
-    """JupyterLab (no token, 127.0.0.1) on a copy of the detail notebook; Jupyter's own
-    directories in ``home``. Returns (process, URL of the notebook)."""
+    """JupyterLab (no token, 127.0.0.1) on a copy of the detail notebook. Returns (process,
+    URL of the notebook)."""
     root = home / "notebooks"
     root.mkdir()
     (root / NOTEBOOK.name).write_bytes(NOTEBOOK.read_bytes())
-    env = {
-        **os.environ,
-        "ROLLOUTS_WIDGETS_KUBECONFIG": sandbox.kubeconfig_path,
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_DATA_DIR": str(home / "data"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "IPYTHONDIR": str(home / "ipython"),
-    }
-    port = free_port()
-    log = (home / "lab.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", "--ServerApp.port_retries=0", "--ServerApp.token=",
-         "--ServerApp.password=", "--expose-app-in-browser", f"--ServerApp.root_dir={root}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
-    )
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}api", timeout=2).close()
-            break
-        except OSError as err:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter lab did not start: {(home / 'lab.log').read_text()}") \
-                    from err
-            time.sleep(0.2)
-    proc.log_file = log
-    return proc, f"{base}lab/tree/{NOTEBOOK.name}"
+    proc, url = start_server(sandbox, home, [
+        "jupyterlab", "--allow-root", "--ip=127.0.0.1", "--ServerApp.port_retries=0",
+        "--ServerApp.token=", "--ServerApp.password=", "--expose-app-in-browser",
+        f"--ServerApp.root_dir={root}"], "api")
+    return proc, f"{url}lab/tree/{NOTEBOOK.name}"

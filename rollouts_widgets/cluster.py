@@ -253,6 +253,10 @@ class Fleet:
         for cluster in self:
             cluster.set_analysis_source(source)
 
+    def act(self, action: str, ref: Any, **args: Any) -> Any:
+        """``Cluster.act`` on the cluster the ref names (its ref is the second argument)."""
+        return self.cluster_for(ref).act(action, ref, **args)
+
     def close(self) -> None:
         for cluster in self:
             cluster.close()

@@ -194,7 +194,7 @@ def test_a_fleet_spans_clusters(tmp_path):
             assert fleet["us"].name == "us"
             # fleet-wide calls: one audit log over both clusters, in time order
             fleet.pause("eu/default/checkout")
-            fleet.pause("us/default/search")
+            fleet.act("PAUSE", "us/default/search")
             assert [(r.cluster, r.action, r.ok) for r in fleet.audit_log()] == [
                 ("eu", "PAUSE", True), ("us", "PAUSE", True)]
             assert list(rw.actions_frame(fleet)["cluster"]) == ["eu", "us"]

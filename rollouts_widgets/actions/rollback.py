@@ -86,10 +86,19 @@ def choose_revision(revisions: Sequence[Any], revision: Any = None) -> Any:
     if not wanted or len(wanted) > 253:
         raise RolloutsError(errors.INVALID_INPUT, "revision must be a revision number or name")
     for candidate in revisions:
-        number = getattr(candidate, "revision", None)
-        names = (getattr(candidate, "name", ""), getattr(candidate, "template_hash", ""))
-        if (number is not None and wanted == str(number)) or wanted in names:
+        if wanted in (getattr(candidate, "name", ""), getattr(candidate, "template_hash", "")):
             return candidate
+    numbered = [c for c in revisions if str(getattr(c, "revision", None)) == wanted]
+    # A canary-style Kruise rollout's extra Deployment numbers its ReplicaSets from 1 as well:
+    # a bare number means the workload's own revision, not the canary's.
+    own = [c for c in numbered if getattr(c, "role", "") != "canary"] or numbered
+    if len(own) > 1:
+        names = ", ".join(str(getattr(c, "name", "")) for c in own)
+        raise RolloutsError(
+            errors.INVALID_INPUT, f"revision {wanted} is ambiguous; name the ReplicaSet: {names}"
+        )
+    if own:
+        return own[0]
     known = ", ".join(str(getattr(c, "revision", "")) for c in revisions) or "none"
     raise RolloutsError(
         errors.REVISION_NOT_FOUND, f"revision {wanted[:40]!r} not found; revisions: {known}"

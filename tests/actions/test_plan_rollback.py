@@ -11,6 +11,7 @@ from rollouts_widgets import errors
 from rollouts_widgets.actions import plan as p
 from rollouts_widgets.actions.rollback import (
     RolloutRollbackResponse,
+    choose_revision,
     plan_rollback,
     strip_template,
 )
@@ -277,3 +278,20 @@ def test_argo_blue_green_rolls_back_to_the_active_revision_by_default():
     rollout["status"]["blueGreen"] = {"activeSelector": "s1", "previewSelector": "s2"}
     [w] = plan_rollback(rollout, [rollout, *argo_sets()]).writes
     assert w.body[1]["value"] == template("front:1")
+
+
+def test_a_revision_number_shared_with_the_canary_deployment_means_the_workloads_own():
+    from rollouts_widgets.model.related import RevisionView
+
+    def rs(role, number, name):
+        return RevisionView(name, "ReplicaSet", role, number, name[-3:], 1, 1, 1)
+
+    canary = rs("canary", 1, "checkout-canary-abc")
+    stable = rs("stable", 1, "checkout-def")
+    old = rs("old", 2, "checkout-ghi")
+    assert choose_revision([canary, stable, old], 1) is stable
+    assert choose_revision([canary, stable, old], "checkout-canary-abc") is canary
+    twins = [stable, rs("old", 1, "checkout-jkl")]
+    with pytest.raises(RolloutsError) as err:
+        choose_revision(twins, "1")
+    assert err.value.code == "INVALID_INPUT" and "checkout-jkl" in err.value.message

@@ -17,7 +17,7 @@ import {
   rollbackConfirmation,
   type Confirmation,
 } from "./confirm";
-import { icon, STATUS_ICONS, STEP_ICONS } from "./icons";
+import { icon, STATUS_ICONS, STEP_ICONS } from "../common/icons";
 import { imageError } from "./image";
 import type { AnalysisSummary, Container, DetailRow, Step } from "./types";
 

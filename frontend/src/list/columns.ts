@@ -1,6 +1,7 @@
 // The list's columns: header, width, sort column, and a text-only cell renderer.
 
 import { h } from "../common/dom";
+import { icon, STATUS_ICONS } from "../common/icons";
 import { ratio, since, weight } from "../common/format";
 import type { Row } from "../common/row";
 
@@ -12,24 +13,16 @@ export interface Column {
   cell: (row: Row, now: number) => HTMLElement;
 }
 
-const STATUS_ICON = new Map([
-  ["Healthy", "✔"],
-  ["Progressing", "▶"],
-  ["Paused", "⏸"],
-  ["Failed", "✖"],
-  ["Disabled", "⊘"],
-  ["Unknown", "?"],
-]);
 
 const text = (value: string, title?: string) =>
   h("span", { class: "rw-text", title: title ?? value }, value);
 
 export function statusCell(row: Row): HTMLElement {
-  const status = STATUS_ICON.has(row.status) ? row.status : "Unknown";
+  const status = row.status in STATUS_ICONS ? row.status : "Unknown";
   return h(
     "span",
     { class: `rw-status rw-status-${status.toLowerCase()}`, title: row.message || row.status },
-    h("span", { class: "rw-status-icon", "aria-hidden": "true" }, STATUS_ICON.get(status)),
+    h("span", { class: "rw-status-icon", "aria-hidden": "true" }, icon(STATUS_ICONS[status])),
     " ",
     row.status,
   );

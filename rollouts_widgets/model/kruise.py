@@ -25,6 +25,7 @@ from rollouts_widgets.model.parse import (
     mapping,
     related_of,
     require,
+    require_fields,
     template_images,
     text,
     timestamp,
@@ -38,9 +39,17 @@ CANARY_DEPLOYMENT_LABEL = "rollouts.kruise.io/canary-deployment"
 # Waiting reasons of a new-revision container that mean the release cannot succeed by itself.
 FAILING_POD_REASONS = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull")
 _REVISION_LABELS = ("pod-template-hash", "controller-revision-hash")
+# The integer fields of status.canaryStatus / status.blueGreenStatus, with their error names.
+_RELEASE_COUNTS = {
+    release: tuple((key, int, f"status.{release}.{key}")
+                   for key in ("currentStepIndex", "canaryReplicas", "canaryReadyReplicas",
+                               "updatedReplicas", "updatedReadyReplicas"))
+    for release in ("canaryStatus", "blueGreenStatus")
+}
+_STATUS_TYPES = (("conditions", list, "status.conditions"), ("phase", str, "status.phase"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Verdict:
     """The outcome of the status rules, before the view is assembled."""
 
@@ -77,11 +86,8 @@ def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str)
     status = require(obj, ("status",), dict, "status") or {}
     release_key = "blueGreenStatus" if blue_green else "canaryStatus"
     release = require(status, (release_key,), dict, f"status.{release_key}") or {}
-    for key in ("currentStepIndex", "canaryReplicas", "canaryReadyReplicas", "updatedReplicas",
-                "updatedReadyReplicas"):
-        require(release, (key,), int, f"status.{release_key}.{key}")
-    require(status, ("conditions",), list, "status.conditions")
-    require(status, ("phase",), str, "status.phase")
+    require_fields(release, _RELEASE_COUNTS[release_key])
+    require_fields(status, _STATUS_TYPES)
     conditions = items(status, "conditions")
 
     phase = text(status, "phase")
@@ -201,6 +207,8 @@ def _failure(namespace: str, release: dict[str, Any], related: list[dict[str, An
              workload: dict[str, Any] | None) -> str:
     """Why a release cannot progress: a new-revision pod stuck pulling or crashing, or a
     Deployment past its progress deadline. "" when nothing is wrong."""
+    if not related:
+        return ""  # no pods and no workload to look at (the workload is one of ``related``)
     revision = text(release, "podTemplateHash")
     if revision:
         for pod in sorted(related_of(related, "Pod", namespace),

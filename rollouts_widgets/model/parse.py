@@ -39,6 +39,8 @@ def get(obj: Any, *path: str | int) -> Any:
             if obj is _MISSING:
                 return None
             continue
+        if obj is None:  # a missing parent (e.g. no workload among the related objects)
+            return None
         if isinstance(key, int):
             if not isinstance(obj, list) or not -len(obj) <= key < len(obj):
                 return None
@@ -51,14 +53,19 @@ def get(obj: Any, *path: str | int) -> Any:
 def text(obj: Any, *path: str | int, limit: int = MAX_SHORT) -> str:
     """The string at ``path``, bounded; "" when missing or not a string."""
     value = get(obj, *path)
+    if value.__class__ is str and len(value) <= limit:  # the usual case, without calls
+        return value
     return bound(value, limit) if isinstance(value, str) else ""
+
+
+_INT64_MIN, _INT64_END = -(2**63), 2**63
 
 
 def integer(obj: Any, *path: str | int) -> int | None:
     """The integer at ``path``; None when missing, not an int (bools are not ints here) or
     outside Kubernetes' int64 range."""
     value = get(obj, *path)
-    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+    if isinstance(value, int) and value.__class__ is not bool and _INT64_MIN <= value < _INT64_END:
         return value
     return None
 
@@ -89,12 +96,23 @@ def require(obj: Any, path: tuple[str, ...], kind: type | tuple[type, ...], wher
     do not count as integers.
     """
     value = get(obj, *path)
+    if value is None or value.__class__ is kind:  # the usual case: present and well typed
+        return value
     kinds = kind if isinstance(kind, tuple) else (kind,)
     is_bool = isinstance(value, bool)
     if value is None or (isinstance(value, kinds) and (bool in kinds or not is_bool)):
         return value
     wanted = " or ".join(_JSON_NAMES[k] for k in kinds)
     raise Malformed(f"{where} must be {wanted}, got {_json_type(value)}")
+
+
+def require_fields(obj: dict[str, Any], fields: tuple[tuple[str, type, str], ...]) -> None:
+    """``require(obj, (key,), kind, where)`` for each ``(key, kind, where)``; a field that is
+    missing or exactly of its type costs no call (this runs for every object on every update)."""
+    for key, kind, where in fields:
+        value = obj.get(key)
+        if value is not None and value.__class__ is not kind:
+            require(obj, (key,), kind, where)
 
 
 _JSON_NAMES = {dict: "an object", list: "a list", str: "a string", int: "an integer",
@@ -237,26 +255,34 @@ def api_group(api_version: str) -> str:
 
 def identity(obj: dict[str, Any]) -> dict[str, Any]:
     """The RolloutView identity fields from ``metadata``; raises Malformed on wrong types."""
-    require(obj, ("metadata",), dict, "metadata")
-    if not mapping(obj, "metadata"):
+    meta = require(obj, ("metadata",), dict, "metadata")
+    if not meta:
         raise Malformed("metadata is missing")
-    for key, kind in (("name", str), ("namespace", str), ("labels", dict), ("generation", int),
-                      ("creationTimestamp", str), ("resourceVersion", str),
-                      ("annotations", dict)):
-        require(obj, ("metadata", key), kind, f"metadata.{key}")
-    if not text(obj, "metadata", "name"):
+    require_fields(meta, _METADATA_TYPES)
+    if not text(meta, "name"):
         raise Malformed("metadata.name is missing")
-    return lenient_identity(obj)
+    return _identity_of(meta)
+
+
+_METADATA_TYPES = tuple(
+    (key, kind, f"metadata.{key}")
+    for key, kind in (("name", str), ("namespace", str), ("labels", dict), ("generation", int),
+                      ("creationTimestamp", str), ("resourceVersion", str), ("annotations", dict))
+)
 
 
 def lenient_identity(obj: Any) -> dict[str, Any]:
     """Whatever identity can be read from a possibly broken object (for Unknown views)."""
+    return _identity_of(get(obj, "metadata"))
+
+
+def _identity_of(meta: Any) -> dict[str, Any]:
     return {
-        "namespace": text(obj, "metadata", "namespace"),
-        "name": text(obj, "metadata", "name"),
-        "labels": string_map(get(obj, "metadata", "labels")),
-        "created": timestamp(get(obj, "metadata", "creationTimestamp")),
-        "resource_version": text(obj, "metadata", "resourceVersion"),
+        "namespace": text(meta, "namespace"),
+        "name": text(meta, "name"),
+        "labels": string_map(get(meta, "labels")),
+        "created": timestamp(get(meta, "creationTimestamp")),
+        "resource_version": text(meta, "resourceVersion"),
     }
 
 

@@ -26,7 +26,7 @@ from rollouts_widgets.model.view import StepState, StepView
 
 MAX_LABEL = 200
 MAX_STEPS = 100  # Kruise allows 50; more than this is a hostile or broken object
-MAX_PLANS = 1024  # distinct step lists remembered (see Plan)
+MAX_PLANS = 4096  # distinct step lists remembered (see Plan)
 
 
 @dataclass(frozen=True, slots=True)

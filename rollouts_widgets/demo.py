@@ -56,7 +56,8 @@ def server_for(port: int, lab: bool, nbdir: Path) -> Server:
         )
     return Server(
         [sys.executable, "-m", "voila", str(nbdir / "dashboard.ipynb"), "--no-browser",
-         f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--theme=light"],
+         f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--theme=light",
+         "--VoilaConfiguration.allow_theme_override=YES"],  # ?theme=dark for dark rooms
         base,
         f"{base}voila/static/voila.js",
     )

@@ -23,6 +23,7 @@ from rollouts_widgets.model.parse import (
     mapping,
     related_of,
     require,
+    require_fields,
     template_images,
     text,
     timestamp,
@@ -38,6 +39,13 @@ PLANNED_PAUSE = "CanaryPauseStep"
 _STATUS = {"Healthy": "Healthy", "Progressing": "Progressing", "Paused": "Paused",
            "Degraded": "Failed"}
 _COMPLETED_ANALYSIS = ("Successful", "Failed", "Error", "Inconclusive")
+# The typed fields of status, in the order they are checked, with their error names.
+_STATUS_TYPES = tuple(
+    (key, kind, f"status.{key}")
+    for key, kind in (("currentStepIndex", int), ("conditions", list), ("pauseConditions", list),
+                      ("phase", str), ("replicas", int), ("updatedReplicas", int),
+                      ("readyReplicas", int), ("availableReplicas", int))
+)
 
 
 def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str) -> RolloutView:
@@ -57,12 +65,7 @@ def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str)
     require(spec, ("replicas",), int, "spec.replicas")
 
     status = require(obj, ("status",), dict, "status") or {}
-    require(status, ("currentStepIndex",), int, "status.currentStepIndex")
-    require(status, ("conditions",), list, "status.conditions")
-    require(status, ("pauseConditions",), list, "status.pauseConditions")
-    require(status, ("phase",), str, "status.phase")
-    for key in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas"):
-        require(status, (key,), int, f"status.{key}")
+    require_fields(status, _STATUS_TYPES)
 
     count = len(specs)
     # Argo reads a missing currentStepIndex as 0; an index past the last step = all done.

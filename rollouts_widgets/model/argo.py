@@ -28,7 +28,7 @@ from rollouts_widgets.model.parse import (
     text,
     timestamp,
 )
-from rollouts_widgets.model.steps import MAX_STEPS, StepSpec, argo_plan, current_label
+from rollouts_widgets.model.steps import MAX_STEPS, Plan, StepSpec, argo_plan, current_label
 from rollouts_widgets.model.view import RolloutView, Status, StepState
 
 API_GROUP = "argoproj.io"
@@ -94,7 +94,7 @@ def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str)
     template = get(workload, "spec", "template") if ref else spec.get("template")
     desired = integer(spec, "replicas")
     set_weight, actual_weight = (
-        _weights(canary, status, specs, index, complete, related, ident)
+        _weights(canary, status, steps_plan, index, complete, related, ident)
         if canary is not None and status else (None, None)
     )
     return RolloutView(
@@ -225,7 +225,7 @@ def _step_state(spec: dict[str, Any], status: dict[str, Any], current: StepSpec 
     return "current", "", None
 
 
-def _weights(canary: dict[str, Any], status: dict[str, Any], specs: tuple[StepSpec, ...],
+def _weights(canary: dict[str, Any], status: dict[str, Any], steps_plan: Plan,
              index: int | None, complete: bool, related: list[dict[str, Any]],
              ident: dict[str, Any]) -> tuple[int, int | None]:
     """Set and actual canary weight, as ``kubectl argo rollouts get`` computes them: with no
@@ -235,7 +235,8 @@ def _weights(canary: dict[str, Any], status: dict[str, Any], specs: tuple[StepSp
         return (0 if flag(status, "abort") else max_weight), max_weight
     set_weight = 0
     if not flag(status, "abort"):
-        set_weight = next((s.weight for s in reversed(specs[:index]) if s.weight is not None), 0)
+        weight = steps_plan.weight_at(index)
+        set_weight = 0 if weight is None else weight
     if canary.get("trafficRouting") is not None:
         weight = integer(status, "canary", "weights", "canary", "weight")
         return set_weight, set_weight if weight is None else weight

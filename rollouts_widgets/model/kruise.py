@@ -30,7 +30,7 @@ from rollouts_widgets.model.parse import (
     text,
     timestamp,
 )
-from rollouts_widgets.model.steps import MAX_STEPS, StepSpec, current_label, kruise_plan
+from rollouts_widgets.model.steps import MAX_STEPS, Plan, StepSpec, current_label, kruise_plan
 from rollouts_widgets.model.view import RolloutView, Status, StepState
 
 API_GROUP = "rollouts.kruise.io"
@@ -112,7 +112,8 @@ def build_view(obj: dict[str, Any], related: list[dict[str, Any]], cluster: str)
         updated = integer(release, "updatedReplicas" if blue_green else "canaryReplicas")
     else:
         updated = integer(workload, "status", "updatedReplicas")
-    set_weight, actual_weight = _weights(specs, index, complete, in_release, updated, desired)
+    set_weight, actual_weight = _weights(steps_plan, index, complete, in_release, updated,
+                                         desired)
     return RolloutView(
         cluster=cluster,
         provider="kruise",
@@ -237,18 +238,19 @@ def _failure(namespace: str, release: dict[str, Any], related: list[dict[str, An
     return ""
 
 
-def _weights(specs: tuple[StepSpec, ...], index: int | None, complete: bool, in_release: bool,
+def _weights(steps_plan: Plan, index: int | None, complete: bool, in_release: bool,
              canary: int | None, desired: int | None) -> tuple[int | None, int | None]:
     """Set weight: the traffic of the current step (the last one set at or before it); 100 once
     complete; None without traffic steps. Actual: new-revision replicas (canaryReplicas, or
     blue-green updatedReplicas) over the workload's desired replicas."""
-    has_traffic = any(s.weight is not None for s in specs)
+    has_traffic = steps_plan.has_traffic
     if complete:
         return (100 if has_traffic else None), 100
     if not in_release or index is None:
         return None, None
-    set_weight = next((s.weight for s in reversed(specs[:index]) if s.weight is not None),
-                      0 if has_traffic else None)
+    set_weight = steps_plan.weight_at(index)
+    if set_weight is None:
+        set_weight = 0 if has_traffic else None
     actual = None
     if canary is not None and desired:
         actual = max(0, min(100, canary * 100 // desired))

@@ -204,6 +204,24 @@ class Plan:
     _views: dict[tuple[int | None, bool, str], tuple[StepView, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _weights: tuple[int | None, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        weights, weight = [], None
+        for spec in self.specs:
+            weight = spec.weight if spec.weight is not None else weight
+            weights.append(weight)
+        object.__setattr__(self, "_weights", tuple(weights))  # frozen: set once, here
+
+    @property
+    def has_traffic(self) -> bool:
+        """True when any step sets a traffic weight."""
+        return bool(self._weights) and self._weights[-1] is not None
+
+    def weight_at(self, index: int) -> int | None:
+        """The traffic weight in force at step ``index`` (1-based): the last one set at or
+        before it; None when no step up to it sets one."""
+        return self._weights[index - 1] if 1 <= index <= len(self._weights) else None
 
     def views(self, current: int | None, *, complete: bool,
               state: StepState = "current") -> tuple[StepView, ...]:

@@ -97,8 +97,9 @@ def workload_gvr(api_version: str, kind: str) -> GVR:
 # "Progressing", label values...). Sharing one string object for each halves their memory
 # for a decoding cost (a Python hook per object: about twice json.loads' time). The value
 # table is bounded: it starts over when full, so unique values (uids, timestamps) cannot make
-# it grow without limit. Watch lines and list pages skip it: the watchers keep their objects
-# packed (watch.watcher.pack), where shared strings would save nothing.
+# it grow without limit. Watch lines and list pages, the bulk of what is decoded, skip it:
+# the watchers keep their objects packed (watch.watcher.pack), where shared strings would
+# save nothing. One-off answers (get, patch...) keep it: it costs little at their size.
 _SHARED_LIMIT = 50_000
 _shared: dict[str, str] = {}
 

@@ -39,8 +39,8 @@ ObjectKey = tuple[str, str]  # (namespace, name)
 
 
 class Change(NamedTuple):
-    """One changed object: the decoded dict (read it, do not keep or change it) and its
-    packed form, which listeners keep instead (shared with the watcher's cache)."""
+    """One changed object: the decoded dict (shared by every listener: never change it; the
+    watcher itself keeps only the packed form) and its packed form (``pack``)."""
 
     type: ChangeType
     object: dict[str, Any]
@@ -52,6 +52,7 @@ class Cached(NamedTuple):
 
     resource_version: str
     packed: bytes
+
 
 _JOIN_TIMEOUT = 10.0
 
@@ -98,7 +99,8 @@ def slim(obj: dict[str, Any]) -> dict[str, Any]:
 
 def pack(obj: dict[str, Any]) -> bytes:
     """A decoded JSON object as compact bytes for the caches: marshal keeps every JSON type
-    exactly, packs in about 3 us and takes a quarter of the memory of the dict it packs."""
+    exactly, packs in a fraction of json.loads' time and takes about a quarter of the memory
+    of the dict it packs (a 1.7 kB rollout: 1.5 kB packed, 10 kB as dicts)."""
     return marshal.dumps(obj)
 
 

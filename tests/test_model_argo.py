@@ -98,6 +98,19 @@ def test_strategy_weights_and_replicas(name):
             v.ready_replicas, v.available_replicas) == NUMBERS[name]
 
 
+@pytest.mark.parametrize(("name", "without_sets"), [
+    ("awaiting-promotion", 20),  # 1 updated of 5 available
+    ("timed-pause", 50),  # 2 updated of 4 available
+    ("first-step", 0),  # nothing updated yet
+])
+def test_actual_weight_without_replicasets_comes_from_the_rollouts_status(name, without_sets):
+    # List rows carry no ReplicaSets: the estimate from updated/available replicas must agree
+    # with what the ReplicaSets say in these cases.
+    case = CASES[name]
+    bare = rollout_view(case["rollout"], [], cluster="lab")
+    assert bare.actual_weight == without_sets == view(name).actual_weight
+
+
 def test_identity_revisions_images_and_times():
     v = view("healthy")
     assert (v.key, v.api_version, v.resource_version) == (

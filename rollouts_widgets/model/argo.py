@@ -244,13 +244,20 @@ def _weights(canary: dict[str, Any], status: dict[str, Any], steps_plan: Plan,
     if available <= 0:
         return set_weight, 0
     canary_hash = text(status, "currentPodHash")
+    seen_sets = False
     for rs in related_of(related, "ReplicaSet", ident["namespace"]):
         if not _owned_by(rs, ident["name"]):
             continue
+        seen_sets = True
         if canary_hash and text(rs, "metadata", "labels", POD_HASH_LABEL) == canary_hash:
             canary_available = integer(rs, "status", "availableReplicas") or 0
             return set_weight, min(max_weight, canary_available * max_weight // available)
-    return set_weight, None
+    if seen_sets:
+        return set_weight, None
+    # No ReplicaSets at hand (a list row): the rollout's own status counts the pods of the
+    # current revision (updatedReplicas); at most that many of the available ones are canary.
+    canary_available = min(integer(status, "updatedReplicas") or 0, available)
+    return set_weight, min(max_weight, canary_available * max_weight // available)
 
 
 def _owned_by(obj: dict[str, Any], rollout_name: str) -> bool:

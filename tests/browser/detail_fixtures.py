@@ -169,9 +169,11 @@ def start_server(sandbox: rw.Sandbox, home: Path, args: list[str], ready_path: s
             time.sleep(0.1)
 
 
-def start_voila(sandbox: rw.Sandbox, home: Path, env_extra: dict[str, str]) -> tuple[Any, str]:
-    """Voila on the detail notebook (ready once a static file answers: GET / starts a kernel)."""
-    return start_server(sandbox, home, ["voila", str(NOTEBOOK), "--Voila.ip=127.0.0.1",
+def start_voila(sandbox: rw.Sandbox, home: Path, env_extra: dict[str, str] | None = None,
+                notebook: Path = NOTEBOOK) -> tuple[Any, str]:
+    """Voila on a notebook, the detail one by default (ready once a static file answers:
+    GET / starts a kernel)."""
+    return start_server(sandbox, home, ["voila", str(notebook), "--Voila.ip=127.0.0.1",
                                         "--VoilaConfiguration.allow_theme_override=YES"],
                         "voila/static/voila.js", env_extra)
 

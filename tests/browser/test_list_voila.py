@@ -8,12 +8,7 @@ kept in test-artifacts/ (plus one light and one dark screenshot of the list, to 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -78,37 +73,9 @@ def sandbox() -> Iterator[rw.Sandbox]:
 @pytest.fixture(scope="module")
 def voila(sandbox, tmp_path_factory) -> Iterator[str]:
     """Voila serving the list notebook; Jupyter's own directories live in a temp dir."""
-    home = tmp_path_factory.mktemp("jupyter")
-    env = {
-        **os.environ,
-        "ROLLOUTS_WIDGETS_KUBECONFIG": sandbox.kubeconfig_path,
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_DATA_DIR": str(home / "data"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "IPYTHONDIR": str(home / "ipython"),
-    }
-    port = free_port()
-    log = (home / "voila.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--VoilaConfiguration.allow_theme_override=YES"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=home,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:  # readiness: the static file answers (GET / would start a kernel)
-        try:
-            urllib.request.urlopen(f"{url}voila/static/voila.js", timeout=2).close()
-            break
-        except OSError as err:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log_text = (home / "voila.log").read_text()
-                raise RuntimeError(f"voila did not start: {log_text}") from err
-            time.sleep(0.1)
+    proc, url = shared.start_voila(sandbox, tmp_path_factory.mktemp("jupyter"), notebook=NOTEBOOK)
     yield url
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    shared.stop_voila(proc)
 
 
 def open_list(page: Any, url: str, query: str = "") -> Any:

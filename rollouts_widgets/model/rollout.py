@@ -46,12 +46,13 @@ def rollout_view(
         api_version = text(obj, "apiVersion")
         if not api_version:
             raise Malformed("apiVersion is missing")
-        if api_group(api_version) not in PROVIDERS:
+        provider = PROVIDERS.get(api_group(api_version))
+        if provider is None:
             raise Malformed(f"unsupported apiVersion {api_version!r}")
         kind = obj.get("kind")
         if kind is not None and kind != "Rollout":
             raise Malformed(f"expected kind 'Rollout', got {text(obj, 'kind', limit=60)!r}")
-        _, module = PROVIDERS[api_group(api_version)]
+        _, module = provider
         return module.build_view(obj, _related_list(related), cluster)
     except Malformed as err:
         return unknown_view(obj, cluster, f"malformed rollout: {err}")

@@ -11,7 +11,7 @@ from rollouts_widgets.model.view import RolloutView
 EventType = Literal["snapshot", "upsert", "delete", "error", "heartbeat"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RolloutWatchEvent:
     type: EventType
     ts: datetime  # UTC

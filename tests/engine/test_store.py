@@ -309,3 +309,15 @@ def test_a_subscriber_may_follow_and_close_from_its_callback(sandbox, cluster):
     assert store.mode == "stopped"
     handles[0].close()
     assert [w.description for w in cluster.pool.watchers()] == []
+
+
+def test_raw_is_an_independent_copy_of_the_cached_object(sandbox, cluster):
+    sandbox.storage.create(KRUISE, kruise("a", "shop"))
+    with cluster.store("shop") as store:
+        assert store.wait_until(lambda s: len(s) == 1)
+        first = store.raw("shop/a")
+        assert first["metadata"]["name"] == "a"
+        assert first["spec"] == sandbox.storage.get(KRUISE, "shop", "a")["spec"]
+        first["spec"]["disabled"] = True  # a caller's edit stays the caller's
+        assert "disabled" not in store.raw("shop/a")["spec"]
+        assert store.raw("shop/missing") is None

@@ -201,11 +201,16 @@ def test_rollback_to_the_stable_revision_during_a_release(sandbox, panel):
     assert answer["result"]["workloadKind"] == "Deployment"
     assert answer["result"]["revision"] == str(stable["revision"])
     settle(sandbox, times=6)
+
+    def serving(row: dict[str, Any]) -> list[dict[str, Any]]:
+        return [r for r in row["detail"]["revisions"] if r["pods"]]
+
+    # The last pod's readiness may still be on its way through the watch: wait for it.
     row = wire.wait_row(lambda r: r["status"] == "Healthy"
-                        and r["detail"]["containers"][0]["image"] == "repo/spare:1")
-    serving = [r for r in row["detail"]["revisions"] if r["pods"]]
-    assert {p["state"] for r in serving for p in r["pods"]} == {"Ready"}
-    assert {img for r in serving for img in r["images"]} == {"repo/spare:1", "tools/migrate:1"}
+                        and r["detail"]["containers"][0]["image"] == "repo/spare:1"
+                        and {p["state"] for s in serving(r) for p in s["pods"]} == {"Ready"})
+    assert {img for r in serving(row) for img in r["images"]} == {"repo/spare:1",
+                                                                  "tools/migrate:1"}
 
 
 def test_set_image_request_changes_the_workload(sandbox, panel, cluster):

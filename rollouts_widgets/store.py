@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from rollouts_widgets import errors
 from rollouts_widgets.errors import RolloutsError
-from rollouts_widgets.kube.resources import GVR
+from rollouts_widgets.kube.resources import CLONESETS, DEPLOYMENTS, GVR, STATEFULSETS
 from rollouts_widgets.model.events import RolloutWatchEvent
 from rollouts_widgets.model.rollout import rollout_view
 from rollouts_widgets.model.view import RolloutView
-from rollouts_widgets.watch.related import related_gvrs, select_related
+from rollouts_widgets.watch.related import is_argo, related_gvrs, select_related, workload_ref
 from rollouts_widgets.watch.settings import WatchSettings
 from rollouts_widgets.watch.watcher import (
     Change,
@@ -47,6 +47,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str, str]  # (cluster, namespace, name)
+# A Kruise rollout names its workload but carries no replica counts or images of its own: the
+# list's rows need the workload, so a store with Kruise rollouts watches these kinds too.
+WORKLOAD_GVRS = (DEPLOYMENTS, CLONESETS, STATEFULSETS)
+WorkloadKey = tuple[str, str, str, str]  # (cluster, namespace, kind, name)
+
+
+def slim_workload(obj: dict[str, Any]) -> dict[str, Any]:
+    """What a list row reads of a workload (replicas, images, conditions): a few hundred
+    bytes instead of the whole object."""
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    template = spec.get("template") if isinstance(spec.get("template"), dict) else {}
+    pod_spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+    return {
+        "apiVersion": obj.get("apiVersion"),
+        "kind": obj.get("kind"),
+        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "generation") if k in meta},
+        "spec": {
+            "replicas": spec.get("replicas"),
+            "template": {"spec": {k: pod_spec[k] for k in ("containers", "initContainers")
+                                  if k in pod_spec}},
+        },
+        "status": obj.get("status") if isinstance(obj.get("status"), dict) else {},
+    }
 Callback = Callable[[RolloutWatchEvent], None]
 
 _DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
@@ -159,10 +183,22 @@ class Store:
         self._stop = threading.Event()
         self._rollout_watchers: list[Watcher] = []
         self._rollout_gvrs = {g for c in clusters for g in c.discovery.rollout_gvrs}
+        # workloads of Kruise rollouts (slim copies) and which rollouts name each one
+        # (kept apart from the rollout watchers: a user who may not list Deployments still gets
+        # live rows, and the store's mode speaks of the rollouts only)
+        self._workload_watchers: list[Watcher] = []
+        self._workloads: dict[WorkloadKey, dict[str, Any]] = {}
+        self._workload_users: dict[WorkloadKey, set[Key]] = {}
+        self._workload_named: dict[Key, WorkloadKey] = {}
         for cluster in clusters:
             for gvr in cluster.discovery.rollout_gvrs:
                 for ns in self.namespaces:
                     self._rollout_watchers.append(cluster.pool.acquire(gvr, ns, self))
+            if cluster.discovery.kruise_version:
+                for gvr in WORKLOAD_GVRS:
+                    if cluster.discovery.serves(gvr):
+                        for ns in self.namespaces:
+                            self._workload_watchers.append(cluster.pool.acquire(gvr, ns, self))
             cluster._register_store(self)
         self._heartbeat = threading.Thread(
             target=self._beat, name=f"rw-heartbeat {self.cluster or 'fleet'}", daemon=True
@@ -324,7 +360,8 @@ class Store:
         # readers (views(), get()) are not held up by a large first list.
         views = [
             None if change.type == "DELETED"
-            else rollout_view(change.object, None, cluster=watcher.cluster)
+            else rollout_view(change.object, self._workload_of(watcher.cluster, change.object),
+                              cluster=watcher.cluster)
             for change in (changes if rollouts else ())
         ]
         with self._lock:
@@ -334,8 +371,42 @@ class Store:
                 for change, view in zip(changes, views):
                     self._apply_rollout(watcher.cluster, change, view, logged=not initial)
             else:
+                if watcher in self._workload_watchers:
+                    self._apply_workloads(watcher, changes)
                 self._apply_related(watcher, changes)
             self._changed.notify_all()
+
+    def _workload_key(self, cluster: str, rollout: dict[str, Any]) -> WorkloadKey | None:
+        """The key of a Kruise rollout's workload (None for Argo: its row needs none)."""
+        if is_argo(rollout):
+            return None
+        ref = workload_ref(rollout)
+        meta = rollout.get("metadata") if isinstance(rollout.get("metadata"), dict) else {}
+        kind, name = ref.get("kind"), ref.get("name")
+        if not isinstance(kind, str) or not isinstance(name, str):
+            return None
+        return (cluster, str(meta.get("namespace") or ""), kind, name)
+
+    def _workload_of(self, cluster: str, rollout: dict[str, Any]) -> list[dict[str, Any]] | None:
+        key = self._workload_key(cluster, rollout)
+        workload = self._workloads.get(key) if key else None
+        return [workload] if workload is not None else None
+
+    def _apply_workloads(self, watcher: Watcher, changes: list[Change]) -> None:
+        """Keep the slim workloads; rebuild the rows of the Kruise rollouts that name them."""
+        now = self._clock.now()
+        for change in changes:
+            obj = change.object
+            ns, name = object_key(obj) or ("", "")
+            key = (watcher.cluster, ns, str(obj.get("kind") or ""), name)
+            if change.type == "DELETED":
+                self._workloads.pop(key, None)
+            else:
+                self._workloads[key] = slim_workload(obj)
+            for user in list(self._workload_users.get(key, ())):
+                packed = self._raw.get(user)
+                if packed is not None and user not in self._followed:
+                    self._upsert(user, unpack(packed), now, message="workload changed")
 
     def on_mode(self, watcher: Watcher, previous: Mode, error: RolloutsError | None) -> None:
         with self._lock:
@@ -391,6 +462,13 @@ class Store:
         key = (cluster, ns, name)
         now = self._clock.now()
         rv = resource_version(obj)
+        workload = None if change.type == "DELETED" else self._workload_key(cluster, obj)
+        named = self._workload_named.pop(key, None)
+        if named is not None:  # the rollout may now name another workload, or be gone
+            self._workload_users.get(named, set()).discard(key)
+        if workload is not None:
+            self._workload_named[key] = workload
+            self._workload_users.setdefault(workload, set()).add(key)
         if change.type == "DELETED":
             self._raw.pop(key, None)
             self._malformed_seen.pop(key, None)
@@ -416,7 +494,7 @@ class Store:
         if key in self._followed:
             view = rollout_view(obj, self._related_of(key, obj), cluster=key[0])
         elif view is None:
-            view = rollout_view(obj, None, cluster=key[0])
+            view = rollout_view(obj, self._workload_of(key[0], obj), cluster=key[0])
         previous = self._views.get(key)
         self._views[key] = view
         rv = resource_version(obj)
@@ -599,7 +677,7 @@ class Store:
         self._stop.set()
         for (cluster, _, _), watcher in related:
             self.clusters[cluster].pool.release(watcher, self)
-        for watcher in self._rollout_watchers:
+        for watcher in self._rollout_watchers + self._workload_watchers:
             self.clusters[watcher.cluster].pool.release(watcher, self)
         for cluster in self.clusters.values():
             cluster._unregister_store(self)

@@ -203,13 +203,14 @@ def test_stores_share_watchers_and_nothing_is_left_after_close(sandbox, cluster)
     two = cluster.store()
     shop = cluster.store("shop")
     assert one.wait_synced() and two.wait_synced() and shop.wait_synced()
-    # kruise + argo for all namespaces (shared by both stores) and for "shop"
-    assert len(cluster.pool.watchers()) == 4
+    # kruise + argo rollouts, and the Kruise workload kinds (deployments, statefulsets,
+    # clonesets), for all namespaces (shared by both stores) and for "shop"
+    assert len(cluster.pool.watchers()) == 2 * (2 + 3)
     one.close()
     assert one.mode == "stopped"
     set_phase(sandbox, "a", "Progressing")
     assert two.wait_until(lambda s: s.get("default/a").native_phase == "Progressing")
-    assert len(cluster.pool.watchers()) == 4
+    assert len(cluster.pool.watchers()) == 2 * (2 + 3)
     two.close()
     shop.close()
     assert cluster.pool.watchers() == []
@@ -254,7 +255,8 @@ def test_follow_makes_pod_only_changes_reach_the_view(sandbox, cluster):
         before = len(cluster.pool.watchers())
         handle = store.follow("shop/web")
         assert store.following("shop/web")
-        assert len(cluster.pool.watchers()) == before + 4  # deployments, rs, pods, events
+        # rs, pods, events (the store of "shop" already watches its deployments)
+        assert len(cluster.pool.watchers()) == before + 3
         assert store.wait_until(lambda s: all(w.synced for w in cluster.pool.watchers()))
         names = sorted(o["metadata"]["name"] for o in store.related("shop/web"))
         assert names == ["web", "web-abc", "web-abc-1"]
@@ -321,3 +323,37 @@ def test_raw_is_an_independent_copy_of_the_cached_object(sandbox, cluster):
         first["spec"]["disabled"] = True  # a caller's edit stays the caller's
         assert "disabled" not in store.raw("shop/a")["spec"]
         assert store.raw("shop/missing") is None
+
+
+def deployment(name: str, namespace: str, ready: int) -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"replicas": 4, "selector": {"matchLabels": {"app": name}},
+                 "template": {"metadata": {"labels": {"app": name}},
+                              "spec": {"containers": [{"name": "app", "image": f"{name}:7"}]}}},
+        "status": {"replicas": 4, "readyReplicas": ready, "updatedReplicas": 4,
+                   "availableReplicas": ready},
+    }
+
+
+def test_kruise_rows_carry_their_workloads_replicas_and_images_live(sandbox, cluster):
+    sandbox.storage.create(KRUISE, kruise("web", "shop"))
+    with cluster.store("shop") as store:
+        assert store.wait_until(lambda s: len(s) == 1)
+        assert store.get("shop/web").replicas is None  # no workload yet
+        sandbox.storage.create("deployments.apps", deployment("web", "shop", ready=3))
+        assert store.wait_until(lambda s: s.get("shop/web").replicas == 4)
+        view = store.get("shop/web")
+        assert (view.ready_replicas, view.images) == (3, ("web:7",))
+        seen = []
+        store.subscribe(lambda e: seen.append(e) if e.type == "upsert" else None)
+        obj = sandbox.storage.get("deployments.apps", "shop", "web")
+        obj["status"]["readyReplicas"] = 4
+        sandbox.storage.update("deployments.apps", obj, subresource="status")
+        assert store.wait_until(lambda s: s.get("shop/web").ready_replicas == 4)
+        assert seen and seen[-1].message == "workload changed"
+        sandbox.storage.delete("deployments.apps", "shop", "web")
+        assert store.wait_until(lambda s: s.get("shop/web").replicas is None)
+    assert engine_threads() == []

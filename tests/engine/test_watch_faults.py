@@ -95,7 +95,7 @@ def kruise_only_cluster(sb, settings: WatchSettings, **flags) -> Cluster:
         user=target.user,
         flags=rw.Flags.from_env(**flags),
         watch_settings=settings,
-        discovery=Discovery("v1beta1", False, frozenset({"v1", "apps/v1"})),
+        discovery=Discovery("v1beta1", False, frozenset({"v1"})),  # no workload kinds
     )
 
 

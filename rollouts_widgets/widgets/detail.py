@@ -26,7 +26,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, is_dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -173,30 +173,11 @@ def step_progress(view: RolloutView, raw: Mapping[str, Any], revisions: list[Any
 
 
 def _revision(revision: Any) -> dict[str, Any]:
-    return {
-        "name": revision.name,
-        "kind": revision.kind,
-        "role": revision.role,
-        "revision": revision.revision,
-        "template_hash": revision.template_hash,
-        "replicas": revision.replicas,
-        "ready_replicas": revision.ready_replicas,
-        "available_replicas": revision.available_replicas,
-        "images": list(revision.images),
-        "health": revision.health,
-        "created": _ts(revision.created),
-        "pods": [
-            {"name": p.name, "state": p.state, "phase": p.phase, "reason": p.reason,
-             "message": p.message, "restarts": p.restarts, "ready": p.ready, "node": p.node}
-            for p in revision.pods
-        ],
-    }
-
-
-def _event(event: Any) -> dict[str, Any]:
-    return {"ts": _ts(event.ts), "type": event.type, "reason": event.reason,
-            "message": event.message, "object_kind": event.object_kind,
-            "object_name": event.object_name, "count": event.count}
+    """A revision for the panel: every field but the raw pod template (rollback reads it in
+    Python, the browser never needs it)."""
+    row = _jsonable(replace(revision, template={}))
+    del row["template"]
+    return row
 
 
 def timeline(events: list[Any], key: str) -> list[dict[str, Any]]:
@@ -402,7 +383,7 @@ class RolloutDetail(RowStreamWidget):
         out.update(
             revisions=[_revision(r) for r in revisions],
             containers=containers(holder),
-            events=[_event(e) for e in related_events(raw, related)[:MAX_EVENTS]] if raw else [],
+            events=[_jsonable(e) for e in related_events(raw, related)[:MAX_EVENTS]] if raw else [],
             traffic_routing=traffic_routing(raw),
             restarted_at=restarted_at(raw, holder),
             progress=step_progress(view, raw, revisions),

@@ -6,19 +6,21 @@ widget tests' own."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import rollouts_widgets as rw
-from tests.browser.detail_fixtures import browser, free_port, page  # noqa: F401  (fixtures)
+from tests.browser.detail_fixtures import (  # noqa: F401  (browser, free_port, page: fixtures)
+    browser,
+    free_port,
+    page,
+    start_server,
+    stop_voila,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -52,9 +54,10 @@ def demo_sandbox() -> Iterator[rw.Sandbox]:
     sb.stop()
 
 
-def jupyter_env(sandbox: rw.Sandbox, home: Path, **extra: str) -> dict[str, str]:
-    """The environment of a Jupyter server joined to ``sandbox``: Jupyter's and IPython's
-    directories under ``home``, quick watch reconnects, no news in JupyterLab."""
+def quick_kernels(home: Path, **extra: str) -> dict[str, str]:
+    """Prepare ``home`` for a Jupyter server of these tests (quick watch reconnects in its
+    kernels, no news in JupyterLab) and return the environment to add to
+    ``start_server``'s own (which joins the sandbox and keeps Jupyter's dirs in ``home``)."""
     startup = home / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-quick-watch.py").write_text(QUICK_WATCH)
@@ -62,61 +65,26 @@ def jupyter_env(sandbox: rw.Sandbox, home: Path, **extra: str) -> dict[str, str]
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false", "checkForUpdates": false}')
-    env = {
-        **os.environ,
-        "ROLLOUTS_WIDGETS_KUBECONFIG": sandbox.kubeconfig_path,
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_DATA_DIR": str(home / "data"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "IPYTHONDIR": str(home / "ipython"),
+    return {
         "JUPYTERLAB_SETTINGS_DIR": str(home / "lab-settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "lab-workspaces"),
+        "ROLLOUTS_WIDGETS_READ_ONLY": "false",
+        **extra,
     }
-    env.pop("ROLLOUTS_WIDGETS_READ_ONLY", None)
-    return {**env, **extra}
-
-
-def serve(command: list[str], env: dict[str, str], home: Path, ready: str) -> subprocess.Popen:
-    """Start a Jupyter server and wait until ``ready`` answers."""
-    log = (home / "server.log").open("w")
-    proc = subprocess.Popen(command, env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(ready, timeout=2).close()
-            return proc
-        except OSError as err:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"server did not start: {(home / 'server.log').read_text()}"
-                                   ) from err
-            time.sleep(0.2)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def start_voila(sandbox: rw.Sandbox, home: Path, **env: str) -> tuple[subprocess.Popen, str]:
     """Voila serving notebooks/dashboard.ipynb, the demo's page: (process, URL)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    proc = serve([sys.executable, "-m", "voila", str(NOTEBOOKS / "dashboard.ipynb"),
-                  "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-                 jupyter_env(sandbox, home, **env), home, f"{url}voila/static/voila.js")
-    return proc, url
+    return start_server(sandbox, home, ["voila", str(NOTEBOOKS / "dashboard.ipynb"),
+                                        "--Voila.ip=127.0.0.1"],
+                        "voila/static/voila.js", quick_kernels(home, **env))
 
 
 @pytest.fixture(scope="module")
 def voila_dashboard(demo_sandbox, tmp_path_factory) -> Iterator[str]:
     proc, url = start_voila(demo_sandbox, tmp_path_factory.mktemp("voila"))
     yield url
-    stop(proc)
+    stop_voila(proc)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +93,7 @@ def voila_read_only(demo_sandbox, tmp_path_factory) -> Iterator[str]:
     proc, url = start_voila(demo_sandbox, tmp_path_factory.mktemp("voila-ro"),
                             ROLLOUTS_WIDGETS_READ_ONLY="true")
     yield url
-    stop(proc)
+    stop_voila(proc)
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +102,11 @@ def jupyterlab(demo_sandbox, tmp_path_factory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("lab")
     work = home / "notebooks"
     shutil.copytree(NOTEBOOKS, work)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    proc = serve([sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-                  "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-                  "--IdentityProvider.token=", "--ServerApp.password=",
-                  "--expose-app-in-browser", f"--ServerApp.root_dir={work}"],
-                 jupyter_env(demo_sandbox, home), home, f"{url}api/status")
+    proc, url = start_server(demo_sandbox, home,
+                             ["jupyterlab", "--allow-root", "--ip=127.0.0.1",
+                              "--ServerApp.port_retries=0", "--IdentityProvider.token=",
+                              "--ServerApp.password=", "--expose-app-in-browser",
+                              f"--ServerApp.root_dir={work}"],
+                             "api/status", quick_kernels(home))
     yield url
-    stop(proc)
+    stop_voila(proc)

@@ -20,18 +20,13 @@ import psutil
 import pytest
 
 import rollouts_widgets as rw
+from tests.browser.detail_fixtures import free_port
 
 pytestmark = pytest.mark.slow
 
 COMMAND = Path(sys.executable).with_name("rollouts-widgets")
 DEMO_ROLLOUTS = 17  # the demo scenario's inventory
 DEMO_ARGO_ROLLOUTS = 9
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Demo:
